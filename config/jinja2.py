@@ -1,0 +1,26 @@
+"""The Jinja2 environment: NHS.UK frontend macros plus the few Django helpers templates need."""
+
+from django.contrib.messages import get_messages
+from django.templatetags.static import static
+from django.urls import reverse
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+
+from core import presenters
+
+
+def url(viewname, *args, **kwargs):
+    return reverse(viewname, args=args or None, kwargs=kwargs or None)
+
+
+def environment(**options):
+    # NHS.UK macros rely on ChainableUndefined for their optional nested parameters.
+    options["undefined"] = ChainableUndefined
+    options["loader"] = ChoiceLoader([options.pop("loader"), PackageLoader("nhsuk_frontend_jinja")])
+    env = Environment(**options)
+    env.globals.update(
+        url=url,
+        static=static,
+        get_messages=get_messages,
+    )
+    env.filters.update(presenters.FILTERS)
+    return env

@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+
+from core.ids import uuid7
+
+
+class BaseModel(models.Model):
+    """UUID primary keys everywhere: ids in URLs are never sequential."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Concept(BaseModel):
+    """A coded concept (SNOMED CT and friends). Codes are data, never literals in code."""
+
+    class System(models.TextChoices):
+        SNOMED = "http://snomed.info/sct", "SNOMED CT"
+
+    key = models.SlugField(unique=True, help_text="Stable name the code refers to it by.")
+    system = models.CharField(max_length=100, choices=System.choices)
+    code = models.CharField(max_length=30)
+    display = models.CharField(max_length=255)
+    source = models.CharField(max_length=255, help_text="Where the code was checked.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system", "code"], name="concept_unique_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.display} ({self.code})"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did or saw what, when and why.
+
+    Written explicitly by actions (changes) and by the record loaders (reads of personal
+    data), never by signals.
+    """
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", "Change"
+        VIEW = "view", "View"
+        AUTH = "auth", "Sign-in"
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    verb = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    person_id = models.UUIDField(null=True, blank=True, db_index=True)
+    reason = models.CharField(max_length=255, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["actor", "at"], name="audit_actor_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.verb} {self.object_type}"

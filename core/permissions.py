@@ -1,0 +1,59 @@
+"""Permissions as data: roles list what they may do; one function checks.
+
+Scope (which organisation's records) is not decided here: it is the QuerySets'
+`visible_to(user)` job, and a record out of scope is a 404.
+"""
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+
+class Permission(StrEnum):
+    REFERRAL_CREATE = "referral.create"
+    REFERRAL_VIEW_SENT = "referral.view_sent"  # the referrer's own organisation's referrals
+    TRIAGE = "referral.triage"  # accept, decline, redirect
+    ALLOCATE = "referral.allocate"
+    CASE_VIEW = "case.view"  # a person's page within the service
+    CASE_WORK = "case.work"  # contacts, what matters, goals
+    CASE_DISCHARGE = "case.discharge"
+    TEAM_VIEW = "team.view"  # caseload sizes across the service
+    AREA_FIGURES_VIEW = "area.figures_view"  # aggregates only
+
+
+class Role(models.TextChoices):
+    REFERRER = "referrer", "Referrer"
+    TEAM_LEAD = "team_lead", "Team lead"
+    LINK_WORKER = "link_worker", "Link worker"
+    COMMISSIONER = "commissioner", "Commissioner"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.REFERRER: frozenset({Permission.REFERRAL_CREATE, Permission.REFERRAL_VIEW_SENT}),
+    Role.TEAM_LEAD: frozenset(
+        {
+            Permission.TRIAGE,
+            Permission.ALLOCATE,
+            Permission.CASE_VIEW,
+            Permission.CASE_WORK,
+            Permission.CASE_DISCHARGE,
+            Permission.TEAM_VIEW,
+        }
+    ),
+    Role.LINK_WORKER: frozenset(
+        {Permission.CASE_VIEW, Permission.CASE_WORK, Permission.CASE_DISCHARGE}
+    ),
+    Role.COMMISSIONER: frozenset({Permission.AREA_FIGURES_VIEW}),
+}
+
+
+def has_permission(user, permission: Permission) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def require_permission(user, permission: Permission) -> None:
+    if not has_permission(user, permission):
+        raise PermissionDenied(f"You need the '{permission}' permission.")

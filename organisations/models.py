@@ -1,0 +1,60 @@
+from django.db import models
+
+from core.models import BaseModel
+
+
+class Area(BaseModel):
+    """A county or ICB footprint. It owns services, practices and people; nobody sees across
+    areas except national roles, and those only in aggregate."""
+
+    name = models.CharField(max_length=120, unique=True)
+    code = models.CharField(max_length=20, unique=True, help_text="ONS or ICB code")
+
+    def __str__(self):
+        return self.name
+
+
+class PrimaryCareNetwork(BaseModel):
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="pcns")
+    name = models.CharField(max_length=120)
+    ods_code = models.CharField(max_length=10, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Organisation(BaseModel):
+    class Kind(models.TextChoices):
+        GP_PRACTICE = "gp_practice", "GP practice"
+        LINK_WORKER_SERVICE = "link_worker_service", "Social prescribing link worker service"
+        COMMISSIONER = "commissioner", "Commissioner"
+        REFERRING_PARTNER = "referring_partner", "Referring partner"
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="organisations")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    ods_code = models.CharField(max_length=10, blank=True)
+    pcn = models.ForeignKey(
+        PrimaryCareNetwork, null=True, blank=True, on_delete=models.PROTECT, related_name="practices"
+    )
+    postcode = models.CharField(max_length=8, blank=True)
+    # Link-worker services: how soon a newly allocated person must first be contacted.
+    first_contact_target_days = models.PositiveSmallIntegerField(default=5)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ods_code"], condition=~models.Q(ods_code=""), name="organisation_ods_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pcn__isnull=True) | models.Q(kind="gp_practice"),
+                name="organisation_only_practices_in_pcn",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,309 @@
+"""Every change to a referral goes through here: one function per verb, the actor as `by=`,
+in a transaction, with the timeline event and the audit row written inside it."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core import audit
+from core.errors import ActionError, ConcurrentChange
+from core.models import Concept
+from core.permissions import Permission, Role, require_permission
+from organisations.models import Organisation
+from referrals.models import Person, Referral, ReferralEvent
+from referrals.states import Status, check_transition
+
+REFERRAL_RECEIVED_CONCEPT = "referral-to-social-prescribing"
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    nhs_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: object
+    postcode: str
+    phone: str
+    email: str
+    preferred_contact: str
+
+
+class DuplicateReferral(ActionError):
+    """The person already has an open episode with this service."""
+
+    def __init__(self, existing: Referral):
+        super().__init__(
+            f"{existing.person.full_name} already has an open referral to {existing.service}, "
+            f"received {timezone.localtime(existing.received_at):%d %B %Y}. "
+            "Add anything new by contacting the service rather than referring again."
+        )
+        self.existing = existing
+
+
+class PossibleDuplicatePerson(ActionError):
+    """Someone with the same name, date of birth and postcode exists (no NHS number given)."""
+
+    def __init__(self, matches):
+        super().__init__(
+            "A person with the same family name, date of birth and postcode has been referred "
+            "before. If this is a different person, confirm it below."
+        )
+        self.matches = matches
+
+
+@transaction.atomic
+def create_referral(
+    *,
+    by,
+    service: Organisation,
+    person: PersonDetails,
+    needs,
+    context: str,
+    consent_to_contact: bool,
+    source: str = Referral.Source.WEB_FORM,
+    referring_organisation: Organisation | None = None,
+    confirmed_new_person: bool = False,
+) -> Referral:
+    if by is not None:
+        require_permission(by, Permission.REFERRAL_CREATE)
+    if not consent_to_contact:
+        raise ActionError(
+            "The person must agree to be contacted by the service", field="consent_to_contact"
+        )
+    if not needs:
+        raise ActionError("Choose at least one reason for referral", field="needs")
+    if service.kind != Organisation.Kind.LINK_WORKER_SERVICE:
+        raise ActionError(f"{service} does not take social prescribing referrals")
+
+    subject = _find_or_create_person(
+        area=service.area, details=person, confirmed_new_person=confirmed_new_person,
+        practice=referring_organisation
+        if referring_organisation and referring_organisation.kind == Organisation.Kind.GP_PRACTICE
+        else None,
+    )
+    existing = Referral.objects.open().filter(person=subject, service=service).first()
+    if existing:
+        raise DuplicateReferral(existing)
+
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                area=service.area,
+                person=subject,
+                service=service,
+                source=source,
+                referring_organisation=referring_organisation,
+                referrer=by,
+                context=context,
+                consent_to_contact=True,
+                received_at=now,
+                status=Status.RECEIVED,
+                status_changed_at=now,
+            )
+    except IntegrityError:
+        # Another request created the open episode between our check and our insert.
+        raise DuplicateReferral(
+            Referral.objects.open().select_related("person", "service").get(
+                person=subject, service=service
+            )
+        ) from None
+    referral.needs.set(needs)
+    ReferralEvent.objects.create(
+        referral=referral,
+        at=now,
+        by=by,
+        kind=ReferralEvent.Kind.RECEIVED,
+        to_status=Status.RECEIVED,
+        summary=f"Referral received ({referral.get_source_display().lower()})",
+        detail=", ".join(n.label for n in needs),
+        concept=Concept.objects.filter(key=REFERRAL_RECEIVED_CONCEPT).first(),
+    )
+    audit.record_change(by=by, verb="create_referral", obj=referral, person=subject)
+    return referral
+
+
+def _find_or_create_person(*, area, details: PersonDetails, confirmed_new_person, practice):
+    contact = {
+        "given_name": details.given_name,
+        "family_name": details.family_name,
+        "date_of_birth": details.date_of_birth,
+        "postcode": details.postcode,
+        "phone": details.phone,
+        "email": details.email,
+        "preferred_contact": details.preferred_contact,
+    }
+    if details.nhs_number:
+        person = Person.objects.select_for_update().filter(
+            area=area, nhs_number=details.nhs_number
+        ).first()
+        if person:
+            # The newest referral carries the newest contact details.
+            for field, value in contact.items():
+                setattr(person, field, value)
+            if practice:
+                person.registered_practice = practice
+            person.save()
+            return person
+    elif not confirmed_new_person:
+        matches = list(
+            Person.objects.filter(
+                area=area,
+                date_of_birth=details.date_of_birth,
+                family_name__iexact=details.family_name,
+                postcode=details.postcode,
+            )[:5]
+        )
+        if matches:
+            raise PossibleDuplicatePerson(matches)
+    try:
+        with transaction.atomic():
+            return Person.objects.create(
+                area=area, nhs_number=details.nhs_number, registered_practice=practice, **contact
+            )
+    except IntegrityError:
+        return Person.objects.get(area=area, nhs_number=details.nhs_number)
+
+
+def claim(referral: Referral, version: int) -> Referral:
+    """Take the referral for this change if nobody changed it since `version` was read.
+
+    The conditional UPDATE is atomic on both databases: of two people acting on the same
+    version, exactly one matches a row.
+    """
+    updated = Referral.objects.filter(pk=referral.pk, version=version).update(
+        version=F("version") + 1
+    )
+    if not updated:
+        raise ConcurrentChange(
+            "Someone else changed this referral while you were looking at it. "
+            "The page now shows the latest; check it and try again."
+        )
+    referral.refresh_from_db()
+    return referral
+
+
+def change_status(referral: Referral, target: Status, *, by, at=None, summary=None, detail="",
+                  concept=None) -> ReferralEvent:
+    """Move the referral to `target` (caller holds the claim) and append the event."""
+    check_transition(referral.status, target, by=by)
+    at = at or timezone.now()
+    previous = referral.status
+    referral.status = target
+    referral.status_changed_at = at
+    if target in (Status.DISCHARGED, Status.DECLINED, Status.REDIRECTED):
+        referral.closed_at = at
+        referral.next_action = ""
+        referral.next_action_due = None
+    referral.save()
+    return ReferralEvent.objects.create(
+        referral=referral,
+        at=at,
+        by=by,
+        kind=ReferralEvent.Kind.STATUS,
+        from_status=previous,
+        to_status=target,
+        summary=summary or Status(target).label,
+        detail=detail,
+        concept=concept,
+    )
+
+
+@transaction.atomic
+def accept_referral(*, by, referral: Referral, version: int, note: str = "") -> Referral:
+    referral = claim(referral, version)
+    referral.triage_note = note
+    change_status(referral, Status.ACCEPTED, by=by, summary="Accepted at triage", detail=note)
+    audit.record_change(by=by, verb="accept_referral", obj=referral, person=referral.person)
+    return referral
+
+
+@transaction.atomic
+def decline_referral(*, by, referral: Referral, version: int, reason: str, note: str = "") -> Referral:
+    if reason not in Referral.DeclineReason.values:
+        raise ActionError("Choose why the referral is declined", field="reason")
+    if reason == Referral.DeclineReason.OTHER and not note.strip():
+        raise ActionError("Say why the referral is declined", field="note")
+    referral = claim(referral, version)
+    referral.decline_reason = reason
+    referral.triage_note = note
+    change_status(
+        referral, Status.DECLINED, by=by,
+        summary=f"Declined at triage: {Referral.DeclineReason(reason).label}", detail=note,
+    )
+    audit.record_change(by=by, verb="decline_referral", obj=referral, person=referral.person,
+                        reason=reason)
+    return referral
+
+
+@transaction.atomic
+def redirect_referral(*, by, referral: Referral, version: int, redirected_to: str,
+                      note: str = "") -> Referral:
+    if not redirected_to.strip():
+        raise ActionError("Say which service the person is redirected to", field="redirected_to")
+    referral = claim(referral, version)
+    referral.redirected_to = redirected_to.strip()
+    referral.triage_note = note
+    change_status(referral, Status.REDIRECTED, by=by,
+                  summary=f"Redirected to {referral.redirected_to}", detail=note)
+    audit.record_change(by=by, verb="redirect_referral", obj=referral, person=referral.person)
+    return referral
+
+
+@transaction.atomic
+def allocate_referral(*, by, referral: Referral, version: int, worker) -> Referral:
+    """Allocate (accepting first if still in triage) or reallocate to another link worker."""
+    require_permission(by, Permission.ALLOCATE)
+    if (worker.organisation_id != referral.service_id or worker.role != Role.LINK_WORKER
+            or not worker.is_active):
+        raise ActionError("Choose a link worker in this service", field="worker")
+    referral = claim(referral, version)
+    now = timezone.now()
+    previous = referral.allocated_to
+    if referral.status == Status.RECEIVED:
+        change_status(referral, Status.ACCEPTED, by=by, at=now, summary="Accepted at triage")
+    if referral.status == Status.ACCEPTED:
+        referral.allocated_to = worker
+        referral.allocated_at = now
+        change_status(referral, Status.ALLOCATED, by=by, at=now,
+                      summary=f"Allocated to {worker.full_name}")
+    elif referral.status in (Status.ALLOCATED, Status.ACTIVE):
+        if previous == worker:
+            raise ActionError(f"{worker.full_name} already holds this case", field="worker")
+        referral.allocated_to = worker
+        referral.allocated_at = now
+        ReferralEvent.objects.create(
+            referral=referral, at=now, by=by, kind=ReferralEvent.Kind.ALLOCATED,
+            summary=f"Reallocated from {previous.full_name} to {worker.full_name}",
+        )
+    else:
+        check_transition(referral.status, Status.ALLOCATED, by=by)  # raises with the reason
+    schedule_next_action(referral)
+    referral.save()
+    audit.record_change(by=by, verb="allocate_referral", obj=referral, person=referral.person,
+                        worker=worker.pk)
+    return referral
+
+
+def schedule_next_action(referral: Referral) -> None:
+    """Derive the caseload's "next action" from the episode's state (caller saves)."""
+    if referral.status == Status.ALLOCATED:
+        referral.next_action = "First contact"
+        referral.next_action_due = timezone.localdate(referral.allocated_at) + timedelta(
+            days=referral.service.first_contact_target_days
+        )
+    elif referral.status == Status.ACTIVE:
+        follow_up = (
+            referral.contacts.filter(next_follow_up_on__isnull=False)
+            .order_by("-occurred_at", "-created_at")
+            .values_list("next_follow_up_on", flat=True)
+            .first()
+        )
+        referral.next_action = "Follow-up" if follow_up else "Book a follow-up"
+        referral.next_action_due = follow_up
+    else:
+        referral.next_action = ""
+        referral.next_action_due = None

@@ -1,0 +1,241 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.models import BaseModel
+from referrals.queries import PersonQuerySet, ReferralQuerySet
+from referrals.states import OPEN, Status
+
+
+class Need(BaseModel):
+    """A reason for referral. Codes are data (loaded by migration, editable later)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    hint = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
+
+
+class DischargeReason(BaseModel):
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    concept = models.ForeignKey(
+        "core.Concept", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.label
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", "Phone call"
+    TEXT = "text", "Text message"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+
+
+class Person(BaseModel):
+    """The person referred. Personal data: reach it only through `visible_to(user)`."""
+
+    area = models.ForeignKey("organisations.Area", on_delete=models.PROTECT, related_name="+")
+    nhs_number = models.CharField(max_length=10, blank=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    postcode = models.CharField(max_length=8)
+    phone = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices)
+    registered_practice = models.ForeignKey(
+        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "nhs_number"], condition=~Q(nhs_number=""),
+                name="person_unique_nhs_number_in_area",
+            ),
+            models.CheckConstraint(
+                condition=Q(nhs_number="") | Q(nhs_number__regex=r"^[0-9]{10}$"),
+                name="person_nhs_number_ten_digits",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["area", "date_of_birth", "family_name"], name="person_dob_name"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return f"{self.given_name} {self.family_name}"
+
+
+class Referral(BaseModel):
+    """One episode of social prescribing for one person with one link-worker service, from
+    referral received to discharge. Status only changes through `referrals.actions`."""
+
+    class Source(models.TextChoices):
+        WEB_FORM = "web_form", "Referral form"
+        SELF = "self", "Self-referral"
+        FHIR = "fhir", "GP system (FHIR)"
+        BULK = "bulk", "Bulk upload"
+
+    class DeclineReason(models.TextChoices):
+        WRONG_SERVICE = "wrong_service", "Wrong service for this person"
+        NEEDS_CLINICAL_CARE = "needs_clinical_care", "Needs clinical care first"
+        SAFEGUARDING = "safeguarding", "Safeguarding concern – escalated"
+        OUT_OF_AREA = "out_of_area", "Lives outside the service's area"
+        OTHER = "other", "Other"
+
+    area = models.ForeignKey("organisations.Area", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    service = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    referring_organisation = models.ForeignKey(
+        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="referrals_sent",
+    )
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    needs = models.ManyToManyField(Need, related_name="+")
+    context = models.TextField(blank=True)
+    consent_to_contact = models.BooleanField()
+    received_at = models.DateTimeField()
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    status_changed_at = models.DateTimeField()
+    # Bumped by every change that overwrites state, so two people acting on stale pages
+    # cannot both win.
+    version = models.PositiveIntegerField(default=1)
+
+    allocated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="caseload",
+    )
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+    next_action = models.CharField(max_length=60, blank=True)
+    next_action_due = models.DateField(null=True, blank=True)
+
+    decline_reason = models.CharField(max_length=30, choices=DeclineReason.choices, blank=True)
+    redirected_to = models.CharField(max_length=200, blank=True)
+    triage_note = models.TextField(blank=True)
+    discharge_reason = models.ForeignKey(
+        DischargeReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "service"], condition=Q(status__in=sorted(OPEN)),
+                name="referral_one_open_episode_per_person_per_service",
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_to_contact=True), name="referral_requires_consent"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[Status.ALLOCATED, Status.ACTIVE])
+                | Q(allocated_to__isnull=False, allocated_at__isnull=False),
+                name="referral_allocated_has_worker",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.DISCHARGED) | Q(discharge_reason__isnull=False),
+                name="referral_discharged_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.DECLINED) | ~Q(decline_reason=""),
+                name="referral_declined_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.REDIRECTED) | ~Q(redirected_to=""),
+                name="referral_redirected_has_destination",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=sorted(OPEN), closed_at__isnull=True)
+                | Q(status__in=[Status.DISCHARGED, Status.DECLINED, Status.REDIRECTED],
+                    closed_at__isnull=False),
+                name="referral_closed_at_iff_closed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["service", "status", "received_at"], name="referral_queue"),
+            models.Index(
+                fields=["allocated_to", "status", "next_action_due"], name="referral_caseload"
+            ),
+            models.Index(
+                fields=["referring_organisation", "received_at"], name="referral_sent_by_org"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Referral of {self.person} received {self.received_at:%d %b %Y}"
+
+    @property
+    def is_open(self):
+        return self.status in OPEN
+
+
+class ReferralEvent(BaseModel):
+    """The person's timeline: an immutable row for everything that happened to the episode."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Referral received"
+        STATUS = "status", "Status changed"
+        ALLOCATED = "allocated", "Allocated"
+        CONTACT = "contact", "Contact"
+        CONTACT_ATTEMPT = "contact_attempt", "Contact attempt"
+        WHAT_MATTERS = "what_matters", "What matters to me"
+        GOAL_SET = "goal_set", "Goal set"
+        GOAL_REVIEWED = "goal_reviewed", "Goal reviewed"
+        DISCHARGED = "discharged", "Discharged"
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    summary = models.CharField(max_length=255)
+    detail = models.TextField(blank=True)
+    concept = models.ForeignKey(
+        "core.Concept", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["referral", "at"], name="event_timeline")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status="", to_status="")
+                | (~Q(to_status="") & ~Q(from_status=models.F("to_status"))),
+                name="event_status_change_is_a_change",
+            ),
+        ]
+
+    def __str__(self):
+        return self.summary
