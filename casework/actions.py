@@ -16,8 +16,8 @@ WORKABLE = (Status.ALLOCATED, Status.ACTIVE)
 
 def _lock_workable(referral: Referral, by) -> Referral:
     require_permission(by, Permission.CASE_WORK)
-    locked = Referral.objects.select_for_update().select_related("service", "person").get(
-        pk=referral.pk
+    locked = (
+        Referral.objects.select_for_update().select_related("service", "person").get(pk=referral.pk)
     )
     if locked.status not in WORKABLE:
         raise ActionError(
@@ -28,36 +28,62 @@ def _lock_workable(referral: Referral, by) -> Referral:
 
 
 @transaction.atomic
-def record_contact(*, by, referral: Referral, occurred_at, mode: str, outcome: str,
-                   duration_minutes: int | None = None, notes: str = "",
-                   next_follow_up_on=None) -> Contact:
+def record_contact(
+    *,
+    by,
+    referral: Referral,
+    occurred_at,
+    mode: str,
+    outcome: str,
+    duration_minutes: int | None = None,
+    notes: str = "",
+    next_follow_up_on=None,
+) -> Contact:
     referral = _lock_workable(referral, by)
     now = timezone.now()
     if occurred_at > now:
         raise ActionError("The contact must be in the past, not the future", field="occurred_at")
     if occurred_at < referral.received_at:
-        raise ActionError("The contact cannot be before the referral was received",
-                          field="occurred_at")
+        raise ActionError(
+            "The contact cannot be before the referral was received", field="occurred_at"
+        )
     if next_follow_up_on and next_follow_up_on < timezone.localdate(occurred_at):
-        raise ActionError("The follow-up must be on or after the contact date",
-                          field="next_follow_up_on")
+        raise ActionError(
+            "The follow-up must be on or after the contact date", field="next_follow_up_on"
+        )
     contact = Contact.objects.create(
-        referral=referral, occurred_at=occurred_at, by=by, mode=mode, outcome=outcome,
-        duration_minutes=duration_minutes, notes=notes, next_follow_up_on=next_follow_up_on,
+        referral=referral,
+        occurred_at=occurred_at,
+        by=by,
+        mode=mode,
+        outcome=outcome,
+        duration_minutes=duration_minutes,
+        notes=notes,
+        next_follow_up_on=next_follow_up_on,
     )
     summary = f"{contact.get_mode_display()}: {contact.get_outcome_display().lower()}"
     if duration_minutes:
         summary += f" ({duration_minutes} min)"
     ReferralEvent.objects.create(
-        referral=referral, at=occurred_at, by=by,
-        kind=ReferralEvent.Kind.CONTACT if contact.successful else ReferralEvent.Kind.CONTACT_ATTEMPT,
-        summary=summary, detail=notes,
+        referral=referral,
+        at=occurred_at,
+        by=by,
+        kind=ReferralEvent.Kind.CONTACT
+        if contact.successful
+        else ReferralEvent.Kind.CONTACT_ATTEMPT,
+        summary=summary,
+        detail=notes,
     )
     if contact.successful and referral.status == Status.ALLOCATED:
         referral = claim(referral, referral.version)
         referral.first_contact_at = occurred_at
-        change_status(referral, Status.ACTIVE, by=by, at=max(occurred_at, referral.allocated_at),
-                      summary="First contact made")
+        change_status(
+            referral,
+            Status.ACTIVE,
+            by=by,
+            at=max(occurred_at, referral.allocated_at),
+            summary="First contact made",
+        )
     schedule_next_action(referral)
     referral.save()
     audit.record_change(by=by, verb="record_contact", obj=contact, person=referral.person)
@@ -65,8 +91,9 @@ def record_contact(*, by, referral: Referral, occurred_at, mode: str, outcome: s
 
 
 @transaction.atomic
-def record_what_matters(*, by, referral: Referral, text: str,
-                        replaces: WhatMatters | None) -> WhatMatters:
+def record_what_matters(
+    *, by, referral: Referral, text: str, replaces: WhatMatters | None
+) -> WhatMatters:
     """Save a new version of "what matters to me". `replaces` is the version the writer saw;
     if someone saved another since, the writer is told and their text is not lost."""
     referral = _lock_workable(referral, by)
@@ -80,15 +107,19 @@ def record_what_matters(*, by, referral: Referral, text: str,
         )
     try:
         with transaction.atomic():
-            entry = WhatMatters.objects.create(referral=referral, text=text.strip(), by=by,
-                                               replaces=replaces)
+            entry = WhatMatters.objects.create(
+                referral=referral, text=text.strip(), by=by, replaces=replaces
+            )
     except IntegrityError:
         raise ConcurrentChange(
             "Someone else saved 'what matters' at the same moment. Check their version and "
             "save again."
         ) from None
     ReferralEvent.objects.create(
-        referral=referral, at=entry.created_at, by=by, kind=ReferralEvent.Kind.WHAT_MATTERS,
+        referral=referral,
+        at=entry.created_at,
+        by=by,
+        kind=ReferralEvent.Kind.WHAT_MATTERS,
         summary="'What matters to me' updated" if replaces else "'What matters to me' recorded",
         detail=entry.text,
     )
@@ -102,10 +133,17 @@ def set_goal(*, by, referral: Referral, description: str) -> Goal:
     if not description.strip():
         raise ActionError("Write the goal in the person's words", field="description")
     now = timezone.now()
-    goal = Goal.objects.create(referral=referral, description=description.strip(), created_by=by,
-                               updated_at=now)
-    ReferralEvent.objects.create(referral=referral, at=now, by=by, kind=ReferralEvent.Kind.GOAL_SET,
-                                 summary="Goal set", detail=goal.description)
+    goal = Goal.objects.create(
+        referral=referral, description=description.strip(), created_by=by, updated_at=now
+    )
+    ReferralEvent.objects.create(
+        referral=referral,
+        at=now,
+        by=by,
+        kind=ReferralEvent.Kind.GOAL_SET,
+        summary="Goal set",
+        detail=goal.description,
+    )
     audit.record_change(by=by, verb="set_goal", obj=goal, person=referral.person)
     return goal
 
@@ -126,7 +164,10 @@ def review_goal(*, by, goal: Goal, version: int, status: str, progress: str) -> 
         )
     goal.refresh_from_db()
     ReferralEvent.objects.create(
-        referral=goal.referral, at=now, by=by, kind=ReferralEvent.Kind.GOAL_REVIEWED,
+        referral=goal.referral,
+        at=now,
+        by=by,
+        kind=ReferralEvent.Kind.GOAL_REVIEWED,
         summary=f"Goal reviewed: {goal.get_status_display().lower()}",
         detail=f"{goal.description}\n{goal.progress}".strip(),
     )
@@ -135,17 +176,23 @@ def review_goal(*, by, goal: Goal, version: int, status: str, progress: str) -> 
 
 
 @transaction.atomic
-def discharge_case(*, by, referral: Referral, version: int, reason: DischargeReason,
-                   note: str = "") -> Referral:
+def discharge_case(
+    *, by, referral: Referral, version: int, reason: DischargeReason, note: str = ""
+) -> Referral:
     require_permission(by, Permission.CASE_DISCHARGE)
     if referral.status not in OPEN:
         raise ActionError("This referral is already closed")
     referral = claim(referral, version)
     referral.discharge_reason = reason
     change_status(
-        referral, Status.DISCHARGED, by=by, summary=f"Discharged: {reason.label}", detail=note,
+        referral,
+        Status.DISCHARGED,
+        by=by,
+        summary=f"Discharged: {reason.label}",
+        detail=note,
         concept=reason.concept,
     )
-    audit.record_change(by=by, verb="discharge_case", obj=referral, person=referral.person,
-                        reason=reason.code)
+    audit.record_change(
+        by=by, verb="discharge_case", obj=referral, person=referral.person, reason=reason.code
+    )
     return referral

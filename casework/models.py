@@ -50,7 +50,7 @@ class Contact(BaseModel):
 
 
 class WhatMatters(BaseModel):
-    """"What matters to me", in the person's words. Each save is a new version; the newest is
+    """ "What matters to me", in the person's words. Each save is a new version; the newest is
     current, so nothing a colleague wrote is ever overwritten unseen."""
 
     referral = models.ForeignKey(
@@ -68,7 +68,8 @@ class WhatMatters(BaseModel):
             # A version can be replaced once only: two people editing the same version cannot
             # both win.
             models.UniqueConstraint(
-                fields=["referral"], condition=Q(replaces__isnull=True),
+                fields=["referral"],
+                condition=Q(replaces__isnull=True),
                 name="what_matters_one_first_version",
             ),
         ]
@@ -81,7 +82,9 @@ class Goal(BaseModel):
         PARTLY = "partly", "Partly achieved"
         STOPPED = "stopped", "No longer a goal"
 
-    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="goals")
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.PROTECT, related_name="goals"
+    )
     description = models.TextField(help_text="In the person's own words")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     progress = models.TextField(blank=True, help_text="Progress, in the person's own words")

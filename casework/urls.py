@@ -1,2 +1,15 @@
+from django.urls import path
+
+from casework.views import case, caseload, contacts, discharge, plan
+
 app_name = "casework"
-urlpatterns = []
+urlpatterns = [
+    path("", caseload.caseload, name="caseload"),
+    path("team/", caseload.team, name="team"),
+    path("<uuid:pk>/", case.case, name="case"),
+    path("<uuid:pk>/contacts/new/", contacts.record_contact, name="record_contact"),
+    path("<uuid:pk>/what-matters/", plan.what_matters, name="what_matters"),
+    path("<uuid:pk>/goals/new/", plan.new_goal, name="new_goal"),
+    path("<uuid:pk>/goals/<uuid:goal_pk>/review/", plan.review_goal, name="review_goal"),
+    path("<uuid:pk>/discharge/", discharge.discharge, name="discharge"),
+]

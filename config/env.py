@@ -38,7 +38,9 @@ def get_bool(name: str, default: bool = False) -> bool:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfiguredEnv(f"{name}={value!r} is not a boolean: use 1/0, true/false, yes/no.")
+    raise ImproperlyConfiguredEnv(
+        f"{name}={value!r} is not a boolean: use 1/0, true/false, yes/no."
+    )
 
 
 def get_int(name: str, default: int) -> int:

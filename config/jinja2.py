@@ -16,11 +16,15 @@ def environment(**options):
     # NHS.UK macros rely on ChainableUndefined for their optional nested parameters.
     options["undefined"] = ChainableUndefined
     options["loader"] = ChoiceLoader([options.pop("loader"), PackageLoader("nhsuk_frontend_jinja")])
+    options.setdefault("extensions", []).append("jinja2.ext.do")
     env = Environment(**options)
     env.globals.update(
         url=url,
         static=static,
         get_messages=get_messages,
+        navigation=presenters.navigation,
+        status_tag=presenters.status_tag,
+        due_label=presenters.due_label,
     )
     env.filters.update(presenters.FILTERS)
     return env

@@ -38,7 +38,11 @@ class Organisation(BaseModel):
     name = models.CharField(max_length=200)
     ods_code = models.CharField(max_length=10, blank=True)
     pcn = models.ForeignKey(
-        PrimaryCareNetwork, null=True, blank=True, on_delete=models.PROTECT, related_name="practices"
+        PrimaryCareNetwork,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="practices",
     )
     postcode = models.CharField(max_length=8, blank=True)
     # Link-worker services: how soon a newly allocated person must first be contacted.
@@ -48,7 +52,9 @@ class Organisation(BaseModel):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["ods_code"], condition=~models.Q(ods_code=""), name="organisation_ods_unique"
+                fields=["ods_code"],
+                condition=~models.Q(ods_code=""),
+                name="organisation_ods_unique",
             ),
             models.CheckConstraint(
                 condition=models.Q(pcn__isnull=True) | models.Q(kind="gp_practice"),

@@ -79,7 +79,9 @@ def create_referral(
         raise ActionError(f"{service} does not take social prescribing referrals")
 
     subject = _find_or_create_person(
-        area=service.area, details=person, confirmed_new_person=confirmed_new_person,
+        area=service.area,
+        details=person,
+        confirmed_new_person=confirmed_new_person,
         practice=referring_organisation
         if referring_organisation and referring_organisation.kind == Organisation.Kind.GP_PRACTICE
         else None,
@@ -107,9 +109,9 @@ def create_referral(
     except IntegrityError:
         # Another request created the open episode between our check and our insert.
         raise DuplicateReferral(
-            Referral.objects.open().select_related("person", "service").get(
-                person=subject, service=service
-            )
+            Referral.objects.open()
+            .select_related("person", "service")
+            .get(person=subject, service=service)
         ) from None
     referral.needs.set(needs)
     ReferralEvent.objects.create(
@@ -137,9 +139,11 @@ def _find_or_create_person(*, area, details: PersonDetails, confirmed_new_person
         "preferred_contact": details.preferred_contact,
     }
     if details.nhs_number:
-        person = Person.objects.select_for_update().filter(
-            area=area, nhs_number=details.nhs_number
-        ).first()
+        person = (
+            Person.objects.select_for_update()
+            .filter(area=area, nhs_number=details.nhs_number)
+            .first()
+        )
         if person:
             # The newest referral carries the newest contact details.
             for field, value in contact.items():
@@ -186,8 +190,9 @@ def claim(referral: Referral, version: int) -> Referral:
     return referral
 
 
-def change_status(referral: Referral, target: Status, *, by, at=None, summary=None, detail="",
-                  concept=None) -> ReferralEvent:
+def change_status(
+    referral: Referral, target: Status, *, by, at=None, summary=None, detail="", concept=None
+) -> ReferralEvent:
     """Move the referral to `target` (caller holds the claim) and append the event."""
     check_transition(referral.status, target, by=by)
     at = at or timezone.now()
@@ -222,7 +227,9 @@ def accept_referral(*, by, referral: Referral, version: int, note: str = "") -> 
 
 
 @transaction.atomic
-def decline_referral(*, by, referral: Referral, version: int, reason: str, note: str = "") -> Referral:
+def decline_referral(
+    *, by, referral: Referral, version: int, reason: str, note: str = ""
+) -> Referral:
     if reason not in Referral.DeclineReason.values:
         raise ActionError("Choose why the referral is declined", field="reason")
     if reason == Referral.DeclineReason.OTHER and not note.strip():
@@ -231,24 +238,34 @@ def decline_referral(*, by, referral: Referral, version: int, reason: str, note:
     referral.decline_reason = reason
     referral.triage_note = note
     change_status(
-        referral, Status.DECLINED, by=by,
-        summary=f"Declined at triage: {Referral.DeclineReason(reason).label}", detail=note,
+        referral,
+        Status.DECLINED,
+        by=by,
+        summary=f"Declined at triage: {Referral.DeclineReason(reason).label}",
+        detail=note,
     )
-    audit.record_change(by=by, verb="decline_referral", obj=referral, person=referral.person,
-                        reason=reason)
+    audit.record_change(
+        by=by, verb="decline_referral", obj=referral, person=referral.person, reason=reason
+    )
     return referral
 
 
 @transaction.atomic
-def redirect_referral(*, by, referral: Referral, version: int, redirected_to: str,
-                      note: str = "") -> Referral:
+def redirect_referral(
+    *, by, referral: Referral, version: int, redirected_to: str, note: str = ""
+) -> Referral:
     if not redirected_to.strip():
         raise ActionError("Say which service the person is redirected to", field="redirected_to")
     referral = claim(referral, version)
     referral.redirected_to = redirected_to.strip()
     referral.triage_note = note
-    change_status(referral, Status.REDIRECTED, by=by,
-                  summary=f"Redirected to {referral.redirected_to}", detail=note)
+    change_status(
+        referral,
+        Status.REDIRECTED,
+        by=by,
+        summary=f"Redirected to {referral.redirected_to}",
+        detail=note,
+    )
     audit.record_change(by=by, verb="redirect_referral", obj=referral, person=referral.person)
     return referral
 
@@ -257,8 +274,11 @@ def redirect_referral(*, by, referral: Referral, version: int, redirected_to: st
 def allocate_referral(*, by, referral: Referral, version: int, worker) -> Referral:
     """Allocate (accepting first if still in triage) or reallocate to another link worker."""
     require_permission(by, Permission.ALLOCATE)
-    if (worker.organisation_id != referral.service_id or worker.role != Role.LINK_WORKER
-            or not worker.is_active):
+    if (
+        worker.organisation_id != referral.service_id
+        or worker.role != Role.LINK_WORKER
+        or not worker.is_active
+    ):
         raise ActionError("Choose a link worker in this service", field="worker")
     referral = claim(referral, version)
     now = timezone.now()
@@ -268,23 +288,28 @@ def allocate_referral(*, by, referral: Referral, version: int, worker) -> Referr
     if referral.status == Status.ACCEPTED:
         referral.allocated_to = worker
         referral.allocated_at = now
-        change_status(referral, Status.ALLOCATED, by=by, at=now,
-                      summary=f"Allocated to {worker.full_name}")
+        change_status(
+            referral, Status.ALLOCATED, by=by, at=now, summary=f"Allocated to {worker.full_name}"
+        )
     elif referral.status in (Status.ALLOCATED, Status.ACTIVE):
         if previous == worker:
             raise ActionError(f"{worker.full_name} already holds this case", field="worker")
         referral.allocated_to = worker
         referral.allocated_at = now
         ReferralEvent.objects.create(
-            referral=referral, at=now, by=by, kind=ReferralEvent.Kind.ALLOCATED,
+            referral=referral,
+            at=now,
+            by=by,
+            kind=ReferralEvent.Kind.ALLOCATED,
             summary=f"Reallocated from {previous.full_name} to {worker.full_name}",
         )
     else:
         check_transition(referral.status, Status.ALLOCATED, by=by)  # raises with the reason
     schedule_next_action(referral)
     referral.save()
-    audit.record_change(by=by, verb="allocate_referral", obj=referral, person=referral.person,
-                        worker=worker.pk)
+    audit.record_change(
+        by=by, verb="allocate_referral", obj=referral, person=referral.person, worker=worker.pk
+    )
     return referral
 
 

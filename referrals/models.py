@@ -42,7 +42,6 @@ class ContactMethod(models.TextChoices):
     PHONE = "phone", "Phone call"
     TEXT = "text", "Text message"
     EMAIL = "email", "Email"
-    LETTER = "letter", "Letter"
 
 
 class Person(BaseModel):
@@ -58,7 +57,10 @@ class Person(BaseModel):
     email = models.EmailField(blank=True)
     preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices)
     registered_practice = models.ForeignKey(
-        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
 
@@ -67,7 +69,8 @@ class Person(BaseModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["area", "nhs_number"], condition=~Q(nhs_number=""),
+                fields=["area", "nhs_number"],
+                condition=~Q(nhs_number=""),
                 name="person_unique_nhs_number_in_area",
             ),
             models.CheckConstraint(
@@ -111,7 +114,10 @@ class Referral(BaseModel):
     )
     source = models.CharField(max_length=20, choices=Source.choices)
     referring_organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="referrals_sent",
     )
     referrer = models.ForeignKey(
@@ -129,7 +135,10 @@ class Referral(BaseModel):
     version = models.PositiveIntegerField(default=1)
 
     allocated_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="caseload",
     )
     allocated_at = models.DateTimeField(null=True, blank=True)
@@ -150,7 +159,8 @@ class Referral(BaseModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "service"], condition=Q(status__in=sorted(OPEN)),
+                fields=["person", "service"],
+                condition=Q(status__in=sorted(OPEN)),
                 name="referral_one_open_episode_per_person_per_service",
             ),
             models.CheckConstraint(
@@ -175,8 +185,10 @@ class Referral(BaseModel):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=sorted(OPEN), closed_at__isnull=True)
-                | Q(status__in=[Status.DISCHARGED, Status.DECLINED, Status.REDIRECTED],
-                    closed_at__isnull=False),
+                | Q(
+                    status__in=[Status.DISCHARGED, Status.DECLINED, Status.REDIRECTED],
+                    closed_at__isnull=False,
+                ),
                 name="referral_closed_at_iff_closed",
             ),
         ]

@@ -15,6 +15,12 @@ class ReferralQuerySet(models.QuerySet):
             return self.filter(referring_organisation_id=user.organisation_id)
         return self.none()
 
+    def aggregable_by(self, user):
+        """Rows a commissioner may count (never list): their own area's referrals."""
+        if has_permission(user, Permission.AREA_FIGURES_VIEW):
+            return self.filter(area_id=user.organisation.area_id)
+        return self.none()
+
     def open(self):
         return self.filter(status__in=OPEN)
 
@@ -26,14 +32,14 @@ class ReferralQuerySet(models.QuerySet):
 
     def caseload_of(self, worker):
         # Overdue and soonest next actions first; cases with nothing scheduled last.
-        return self.filter(allocated_to=worker, status__in=[Status.ALLOCATED, Status.ACTIVE]).order_by(
-            F("next_action_due").asc(nulls_last=True), "received_at"
-        )
+        return self.filter(
+            allocated_to=worker, status__in=[Status.ALLOCATED, Status.ACTIVE]
+        ).order_by(F("next_action_due").asc(nulls_last=True), "received_at")
 
     def for_list(self):
-        return self.select_related("person", "allocated_to", "referring_organisation").prefetch_related(
-            "needs"
-        )
+        return self.select_related(
+            "person", "allocated_to", "referring_organisation"
+        ).prefetch_related("needs")
 
 
 class PersonQuerySet(models.QuerySet):

@@ -37,8 +37,7 @@ def check_transition(current: str, target: str, *, by) -> None:
     permission = TRANSITIONS.get((current, target))
     if permission is None:
         raise IllegalTransition(
-            f"A referral that is '{current.label.lower()}' cannot become "
-            f"'{target.label.lower()}'."
+            f"A referral that is '{current.label.lower()}' cannot become '{target.label.lower()}'."
         )
     if not has_permission(by, permission):
         raise IllegalTransition(f"You are not allowed to make a referral '{target.label.lower()}'.")

@@ -3,8 +3,11 @@ from django.db import migrations
 SOURCE = "SNOMED CT UK edition; NHS England social prescribing codes (product.md)"
 
 CONCEPTS = [
-    ("referral-to-social-prescribing", "871731000000106",
-     "Referral to social prescribing service (procedure)"),
+    (
+        "referral-to-social-prescribing",
+        "871731000000106",
+        "Referral to social prescribing service (procedure)",
+    ),
     ("social-prescribing-declined", "871711000000103", "Social prescribing declined (situation)"),
 ]
 
@@ -14,8 +17,12 @@ def load(apps, schema_editor):
     for key, code, display in CONCEPTS:
         Concept.objects.update_or_create(
             key=key,
-            defaults={"system": "http://snomed.info/sct", "code": code, "display": display,
-                      "source": SOURCE},
+            defaults={
+                "system": "http://snomed.info/sct",
+                "code": code,
+                "display": display,
+                "source": SOURCE,
+            },
         )
 
 

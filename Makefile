@@ -1,0 +1,44 @@
+# The one task runner: README, CI and developers all call these targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PORT ?= 8000
+MANAGE := $(UV) run python manage.py
+
+.PHONY: help install demo test lint format serve
+
+help:
+	@echo "make demo   install everything, load the demo county and serve it on http://127.0.0.1:$(PORT)/"
+	@echo "make test   run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)"
+	@echo "make lint   ruff, and the check that views reach personal data only through scoped queries"
+
+install:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || { \
+	  echo "Installing uv from PyPI"; \
+	  python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv \
+	  || python3 -m pip install --quiet --user --break-system-packages uv; }
+	$(UV) sync --frozen --quiet
+	@command -v node >/dev/null 2>&1 || { echo "Node.js 20 or newer is needed for the front-end build"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	@test -f .env || { sed "s|^DJANGO_SECRET_KEY=.*|DJANGO_SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')|" dotenv-sample > .env; echo "Created .env from dotenv-sample"; }
+
+demo: install
+	$(MANAGE) migrate --verbosity 0
+	LINKWORK_NONPROD=1 $(MANAGE) load_demo
+	@echo ""
+	@echo "linkwork demo: http://127.0.0.1:$(PORT)/   (Ctrl+C to stop)"
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(UV) run pytest $(PYTEST_ARGS)
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run python scripts/lint_model_usage_in_views.py
+
+format:
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .

@@ -1,0 +1,116 @@
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+
+from casework.models import Contact, Goal
+from core.forms import ActionFormMixin, DateInputField, VersionField
+from referrals.models import DischargeReason
+
+
+class ContactForm(ActionFormMixin, forms.Form):
+    outcome = forms.ChoiceField(
+        label="What happened?",
+        choices=Contact.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what happened"},
+    )
+    mode = forms.ChoiceField(
+        label="How?",
+        choices=Contact.Mode.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you made contact"},
+    )
+    date = DateInputField(label="Date", help_text="For example, 15 3 2026")
+    time = forms.TimeField(
+        label="Time",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        help_text="24-hour clock, for example 14:30",
+        error_messages={"required": "Enter the time", "invalid": "Enter the time like 14:30"},
+    )
+    duration_minutes = forms.IntegerField(
+        label="How long, in minutes",
+        required=False,
+        min_value=1,
+        max_value=600,
+        error_messages={
+            "invalid": "Enter the length in whole minutes, like 20",
+            "min_value": "The length must be at least 1 minute",
+            "max_value": "The length must be at most 600 minutes (10 hours)",
+        },
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea, max_length=10000)
+    next_follow_up_on = DateInputField(
+        label="Next follow-up (optional)",
+        required=False,
+        help_text="When you plan to contact them next",
+    )
+
+    @property
+    def occurred_at(self):
+        return timezone.make_aware(
+            datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
+        )
+
+    @staticmethod
+    def initial_now():
+        now = timezone.localtime()
+        return {
+            "date": now.date(),
+            "time": time(now.hour, now.minute).strftime("%H:%M"),
+            "mode": Contact.Mode.PHONE,
+        }
+
+
+class WhatMattersForm(ActionFormMixin, forms.Form):
+    text = forms.CharField(
+        label="What matters to the person",
+        widget=forms.Textarea,
+        max_length=10000,
+        help_text="In their words: what they want, what gets in the way.",
+        error_messages={"required": "Write what matters to the person"},
+    )
+    replaces = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class GoalForm(ActionFormMixin, forms.Form):
+    description = forms.CharField(
+        label="Goal, in the person's words",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Write the goal in the person's words"},
+    )
+
+
+class GoalReviewForm(ActionFormMixin, forms.Form):
+    status = forms.ChoiceField(
+        label="How is it going?",
+        choices=Goal.Status.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the goal is going"},
+    )
+    progress = forms.CharField(
+        label="Progress, in the person's words",
+        required=False,
+        widget=forms.Textarea,
+        max_length=4000,
+    )
+    version = VersionField()
+
+
+class DischargeForm(ActionFormMixin, forms.Form):
+    reason = forms.ModelChoiceField(
+        label="Why is the person being discharged?",
+        queryset=DischargeReason.objects.all(),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why the person is being discharged"},
+    )
+    note = forms.CharField(label="Summary", required=False, widget=forms.Textarea, max_length=4000)
+    version = VersionField()
+
+    def clean(self):
+        data = super().clean()
+        reason = data.get("reason")
+        if reason and reason.code == "other" and not data.get("note", "").strip():
+            self.add_error("note", "Say why the person is being discharged")
+        return data

@@ -1,0 +1,33 @@
+from django.shortcuts import render
+
+from core.permissions import Permission, has_permission
+from referrals.loaders import get_referral_for
+from referrals.states import Status
+
+
+def case(request, pk):
+    referral = get_referral_for(
+        request.user, pk, permission=Permission.CASE_VIEW, purpose="view_case"
+    )
+    what_matters = referral.what_matters.select_related("by").first()
+    user = request.user
+    return render(
+        request,
+        "casework/case.jinja",
+        {
+            "referral": referral,
+            "person": referral.person,
+            "needs": referral.needs.all(),
+            "what_matters": what_matters,
+            "goals": referral.goals.all(),
+            "events": referral.events.select_related("by", "concept"),
+            "can_work": has_permission(user, Permission.CASE_WORK)
+            and referral.status in (Status.ALLOCATED, Status.ACTIVE),
+            "can_discharge": has_permission(user, Permission.CASE_DISCHARGE)
+            and referral.is_open
+            and referral.status != Status.RECEIVED,
+            "can_allocate": has_permission(user, Permission.ALLOCATE) and referral.is_open,
+            "can_triage": has_permission(user, Permission.TRIAGE)
+            and referral.status == Status.RECEIVED,
+        },
+    )

@@ -1,0 +1,52 @@
+import uuid
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.models import User
+from casework.queries import workers_with_caseload
+from core.pagination import paginate
+from core.permissions import Permission, Role, has_permission, require_permission
+from referrals.models import Referral
+
+
+def caseload(request):
+    require_permission(request.user, Permission.CASE_VIEW)
+    worker = request.user
+    if "worker" in request.GET or request.user.role != Role.LINK_WORKER:
+        if not has_permission(request.user, Permission.TEAM_VIEW):
+            return redirect("casework:caseload")
+        if "worker" not in request.GET:
+            return redirect("casework:team")
+        worker = get_object_or_404(
+            User.objects.filter(organisation=request.user.organisation, role=Role.LINK_WORKER),
+            pk=_uuid_or_404(request.GET["worker"]),
+        )
+    cases = Referral.objects.visible_to(request.user).caseload_of(worker).for_list()
+    return render(
+        request,
+        "casework/caseload.jinja",
+        {
+            "worker": worker,
+            "page": paginate(request, cases),
+            "today": timezone.localdate(),
+            "own": worker == request.user,
+        },
+    )
+
+
+def team(request):
+    require_permission(request.user, Permission.TEAM_VIEW)
+    return render(
+        request,
+        "casework/team.jinja",
+        {"workers": workers_with_caseload(request.user.organisation)},
+    )
+
+
+def _uuid_or_404(value):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Http404("No such link worker") from None

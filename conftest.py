@@ -1,0 +1,79 @@
+"""Persona fixtures shared by every test: who is acting, and what they can reach."""
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def area(db):
+    return factories.area()
+
+
+@pytest.fixture
+def service(area):
+    return factories.service(area=area)
+
+
+@pytest.fixture
+def practice(area):
+    return factories.practice(area=area)
+
+
+@pytest.fixture
+def referrer(practice):
+    return factories.user(organisation=practice, role="referrer", full_name="Dr Gita Rao")
+
+
+@pytest.fixture
+def other_practice_referrer(area):
+    return factories.user(
+        organisation=factories.practice(area=area), role="referrer", full_name="Dr Owen Price"
+    )
+
+
+@pytest.fixture
+def team_lead(service):
+    return factories.user(organisation=service, role="team_lead", full_name="Tess Lead")
+
+
+@pytest.fixture
+def link_worker(service):
+    return factories.user(organisation=service, role="link_worker", full_name="Lin Worker")
+
+
+@pytest.fixture
+def other_link_worker(service):
+    return factories.user(organisation=service, role="link_worker", full_name="Otto Worker")
+
+
+@pytest.fixture
+def other_area_link_worker(db):
+    other_service = factories.service(area=factories.area())
+    return factories.user(organisation=other_service, role="link_worker", full_name="Ada Elsewhere")
+
+
+@pytest.fixture
+def commissioner(area):
+    return factories.user(
+        organisation=factories.commissioner_org(area=area),
+        role="commissioner",
+        full_name="Cara Commissioner",
+    )
+
+
+@pytest.fixture
+def referral(referrer, service):
+    return factories.referral(by=referrer, service=service)
+
+
+@pytest.fixture
+def allocated_referral(referral, team_lead, link_worker):
+    return factories.allocate(referral, by=team_lead, worker=link_worker)
+
+
+@pytest.fixture
+def active_referral(allocated_referral, link_worker):
+    factories.contact(allocated_referral, by=link_worker)
+    allocated_referral.refresh_from_db()
+    return allocated_referral

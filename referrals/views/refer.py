@@ -1,0 +1,81 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from core.permissions import Permission, require_permission
+from organisations.models import Organisation
+from referrals import actions
+from referrals.forms import ReferralForm
+from referrals.models import Referral
+
+
+def new_referral(request):
+    require_permission(request.user, Permission.REFERRAL_CREATE)
+    service = _service_for(request.user)
+    if service is None:
+        return render(request, "referrals/no_service.jinja", status=503)
+    form = ReferralForm(request.POST or None)
+    duplicate = possible_matches = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = actions.create_referral(
+                by=request.user,
+                service=service,
+                person=actions.PersonDetails(
+                    nhs_number=data["nhs_number"],
+                    given_name=data["given_name"].strip(),
+                    family_name=data["family_name"].strip(),
+                    date_of_birth=data["date_of_birth"],
+                    postcode=data["postcode"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    preferred_contact=data["preferred_contact"],
+                ),
+                needs=list(data["needs"]),
+                context=data["context"].strip(),
+                consent_to_contact=data["consent_to_contact"],
+                referring_organisation=request.user.organisation,
+                confirmed_new_person=data["confirm_new_person"],
+            )
+        except actions.DuplicateReferral as error:
+            form.add_action_error(error)
+            existing = error.existing
+            duplicate = (
+                existing
+                if Referral.objects.visible_to(request.user).filter(pk=existing.pk).exists()
+                else None
+            )
+        except actions.PossibleDuplicatePerson as error:
+            form.add_error("confirm_new_person", error.message)
+            possible_matches = len(error.matches)
+        except actions.ActionError as error:
+            form.add_action_error(error)
+        else:
+            messages.success(
+                request,
+                f"Referral sent for {referral.person.full_name}. "
+                f"{service.name} will be in touch with them.",
+            )
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/new.jinja",
+        {
+            "form": form,
+            "service": service,
+            "duplicate": duplicate,
+            "possible_matches": possible_matches,
+        },
+    )
+
+
+def _service_for(user):
+    # Each area has one social prescribing service taking GP referrals today; choosing
+    # between several is for when an area has more.
+    return (
+        Organisation.objects.filter(
+            area_id=user.organisation.area_id, kind=Organisation.Kind.LINK_WORKER_SERVICE
+        )
+        .order_by("created_at")
+        .first()
+    )

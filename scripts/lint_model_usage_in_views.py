@@ -1,0 +1,35 @@
+"""Fail if a view reaches a personal-data model directly instead of through a scoped query.
+
+Views must start from `visible_to(user)` or a loader in `<app>/loaders.py`; a bare
+`Person.objects` or `Referral.objects.get(...)` in a view is how data leaks across
+organisations.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+PERSONAL_DATA_MODELS = ["Person", "Referral", "ReferralEvent", "Contact", "WhatMatters", "Goal"]
+ALLOWED = re.compile(r"\.objects\.(visible_to|aggregable_by)\(")
+PATTERN = re.compile(r"\b(" + "|".join(PERSONAL_DATA_MODELS) + r")\.objects\b")
+
+
+def main() -> int:
+    root = Path(__file__).resolve().parent.parent
+    problems = []
+    for path in sorted(root.glob("*/views/**/*.py")) + sorted(root.glob("*/views.py")):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if PATTERN.search(line) and not ALLOWED.search(line):
+                problems.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} direct use(s) of personal-data models in views: use "
+              "Model.objects.visible_to(user) or a loader.")
+        return 1
+    print("views reach personal data only through scoped queries")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

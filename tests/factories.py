@@ -1,0 +1,117 @@
+"""Test data, built through the same actions the app uses (so it is always valid)."""
+
+import itertools
+from datetime import date
+
+import factory
+from django.utils import timezone
+
+from accounts.actions import create_staff_user
+from casework.actions import record_contact
+from organisations.actions import create_area, create_organisation, create_pcn
+from referrals.actions import PersonDetails, allocate_referral, create_referral
+from referrals.models import Need
+from referrals.validators import nhs_number_check_digit
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery-staple"
+
+
+def valid_nhs_number(n: int | None = None) -> str:
+    """A fresh NHS number that passes the modulus-11 check."""
+    n = next(_seq) if n is None else n
+    while True:
+        first_nine = f"{(900000000 + n * 7919) % 1000000000:09d}"
+        check = nhs_number_check_digit(first_nine)
+        if check is not None:
+            return first_nine + str(check)
+        n += 1
+
+
+def area(**kw):
+    i = next(_seq)
+    return create_area(by=None, name=kw.get("name", f"Area {i}"), code=kw.get("code", f"E{i:08d}"))
+
+
+def service(area, **kw):
+    i = next(_seq)
+    return create_organisation(
+        by=None,
+        area=area,
+        kind="link_worker_service",
+        name=kw.get("name", f"Link worker service {i}"),
+    )
+
+
+def practice(area, **kw):
+    i = next(_seq)
+    pcn = kw.get("pcn") or create_pcn(by=None, area=area, name=f"PCN {i}", ods_code=f"U{i:05d}")
+    return create_organisation(
+        by=None,
+        area=area,
+        kind="gp_practice",
+        name=kw.get("name", f"Practice {i}"),
+        ods_code=f"K{i:05d}",
+        pcn=pcn,
+    )
+
+
+def commissioner_org(area):
+    i = next(_seq)
+    return create_organisation(by=None, area=area, kind="commissioner", name=f"ICB {i}")
+
+
+def user(*, organisation, role, full_name=None):
+    i = next(_seq)
+    return create_staff_user(
+        by=None,
+        email=f"user{i}@example.nhs.uk",
+        full_name=full_name or f"User {i}",
+        organisation=organisation,
+        role=role,
+        password=PASSWORD,
+    )
+
+
+class PersonDetailsFactory(factory.Factory):
+    class Meta:
+        model = PersonDetails
+
+    nhs_number = factory.LazyFunction(valid_nhs_number)
+    given_name = factory.Faker("first_name", locale="en_GB")
+    family_name = factory.Faker("last_name", locale="en_GB")
+    date_of_birth = date(1960, 5, 17)
+    postcode = "NN12 6AB"
+    phone = "07700900982"
+    email = ""
+    preferred_contact = "phone"
+
+
+def referral(*, by, service, needs=("loneliness",), person=None, **kw):
+    return create_referral(
+        by=by,
+        service=service,
+        person=person or PersonDetailsFactory(),
+        needs=list(Need.objects.filter(code__in=needs)),
+        context=kw.get("context", "Lives alone since her husband died."),
+        consent_to_contact=True,
+        referring_organisation=by.organisation if by else None,
+        confirmed_new_person=kw.get("confirmed_new_person", False),
+    )
+
+
+def allocate(referral, *, by, worker):
+    return allocate_referral(by=by, referral=referral, version=referral.version, worker=worker)
+
+
+def contact(referral, *, by, outcome="spoke", when=None, **kw):
+    return record_contact(
+        by=by,
+        referral=referral,
+        occurred_at=when or timezone.now(),
+        mode=kw.get("mode", "phone"),
+        outcome=outcome,
+        duration_minutes=kw.get("duration", 20),
+        notes=kw.get("notes", ""),
+        next_follow_up_on=kw.get("next_follow_up_on"),
+    )
