@@ -43,7 +43,8 @@ def record_contact(
     now = timezone.now()
     if occurred_at > now:
         raise ActionError("The contact must be in the past, not the future", field="occurred_at")
-    if occurred_at < referral.received_at:
+    # Times are entered to the minute, so a contact in the minute the referral arrived counts.
+    if occurred_at < referral.received_at.replace(second=0, microsecond=0):
         raise ActionError(
             "The contact cannot be before the referral was received", field="occurred_at"
         )

@@ -1,0 +1,79 @@
+"""Walks every URL as every persona and checks each gets exactly what it should:
+200 where allowed, a redirect to sign-in when anonymous, 403 for a role without the
+permission, 404 for a record outside the persona's organisation."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from casework.actions import set_goal
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {"accounts:login", "accounts:logout"}
+PERSONAS = ["referrer", "other_practice_referrer", "team_lead", "link_worker",
+            "other_area_link_worker", "commissioner"]
+REFERRERS = {"referrer": 200, "other_practice_referrer": 404}
+SERVICE_STAFF = {"team_lead": 200, "link_worker": 200, "other_area_link_worker": 404}
+
+# url name -> status per persona; anyone not listed gets 403. Anonymous always goes to sign-in.
+EXPECTED = {
+    "core:home": dict.fromkeys(PERSONAS, 302),
+    "core:area_overview": {"commissioner": 200},
+    "referrals:sent": {"referrer": 200, "other_practice_referrer": 200},
+    "referrals:new": {"referrer": 200, "other_practice_referrer": 200},
+    "referrals:detail": REFERRERS,
+    "referrals:triage": {"team_lead": 200},
+    "referrals:triage_referral": {"team_lead": 200},
+    "referrals:allocate": {"team_lead": 200},
+    "casework:caseload": {"link_worker": 200, "other_area_link_worker": 200, "team_lead": 302},
+    "casework:team": {"team_lead": 200},
+    "casework:case": SERVICE_STAFF,
+    "casework:record_contact": SERVICE_STAFF,
+    "casework:what_matters": SERVICE_STAFF,
+    "casework:new_goal": SERVICE_STAFF,
+    "casework:review_goal": SERVICE_STAFF,
+    "casework:discharge": SERVICE_STAFF,
+}
+
+
+def url_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_patterns(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", str(entry.pattern)
+
+
+ROUTES = dict(url_patterns())
+
+
+def test_every_url_has_an_expectation():
+    assert set(ROUTES) == set(EXPECTED) | PUBLIC
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_url_access_by_persona(client, request, name, active_referral, referrer, link_worker):
+    referral = active_referral
+    if name == "referrals:triage_referral":
+        referral = factories.referral(by=referrer, service=active_referral.service)
+    goal = set_goal(by=link_worker, referral=active_referral, description="Get out more")
+    kwargs = {}
+    if "<uuid:pk>" in ROUTES[name]:
+        kwargs["pk"] = referral.pk
+    if "<uuid:goal_pk>" in ROUTES[name]:
+        kwargs["goal_pk"] = goal.pk
+    url = reverse(name, kwargs=kwargs or None)
+
+    response = client.get(url)
+    assert response.status_code == 302, "anonymous"
+    assert response["Location"].startswith(reverse("accounts:login")), "anonymous"
+
+    for persona in PERSONAS:
+        client.force_login(request.getfixturevalue(persona))
+        expected = EXPECTED[name].get(persona, 403)
+        assert client.get(url).status_code == expected, f"{persona} GET {name}"
+        if expected in (403, 404):
+            assert client.post(url, {}).status_code == expected, f"{persona} POST {name}"
