@@ -28,7 +28,7 @@ class ReferralForm(ActionFormMixin, forms.Form):
     )
     date_of_birth = DateInputField(label="Date of birth", help_text="For example, 27 3 1961")
     postcode = forms.CharField(
-        label="Postcode", max_length=10, error_messages={"required": "Enter the person's postcode"}
+        label="Postcode", max_length=20, error_messages={"required": "Enter the person's postcode"}
     )
     phone = forms.CharField(label="Phone number", required=False, max_length=20)
     email = forms.EmailField(

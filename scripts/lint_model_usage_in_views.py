@@ -24,8 +24,10 @@ def main() -> int:
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} direct use(s) of personal-data models in views: use "
-              "Model.objects.visible_to(user) or a loader.")
+        print(
+            f"{len(problems)} direct use(s) of personal-data models in views: use "
+            "Model.objects.visible_to(user) or a loader."
+        )
         return 1
     print("views reach personal data only through scoped queries")
     return 0

@@ -72,7 +72,8 @@ def test_case_page_queries_constant(client, link_worker, active_referral):
     for i in range(10):
         factories.contact(active_referral, by=link_worker, outcome="no_answer")
         set_goal(by=link_worker, referral=active_referral, description=f"Goal {i}")
-        previous = record_what_matters(by=link_worker, referral=active_referral,
-                                       text=f"Version {i}", replaces=previous)
+        previous = record_what_matters(
+            by=link_worker, referral=active_referral, text=f"Version {i}", replaces=previous
+        )
     assert count_queries(client, url) == few
     print(f"case page: {few} queries")

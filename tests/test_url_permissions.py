@@ -11,8 +11,14 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {"accounts:login", "accounts:logout"}
-PERSONAS = ["referrer", "other_practice_referrer", "team_lead", "link_worker",
-            "other_area_link_worker", "commissioner"]
+PERSONAS = [
+    "referrer",
+    "other_practice_referrer",
+    "team_lead",
+    "link_worker",
+    "other_area_link_worker",
+    "commissioner",
+]
 REFERRERS = {"referrer": 200, "other_practice_referrer": 404}
 SERVICE_STAFF = {"team_lead": 200, "link_worker": 200, "other_area_link_worker": 404}
 

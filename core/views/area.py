@@ -18,7 +18,8 @@ def overview(request):
     require_permission(request.user, Permission.AREA_FIGURES_VIEW)
     since = timezone.localdate().replace(day=1) - timedelta(days=365)
     rows = (
-        Referral.objects.aggregable_by(request.user).filter(received_at__date__gte=since)
+        Referral.objects.aggregable_by(request.user)
+        .filter(received_at__date__gte=since)
         .annotate(month=TruncMonth("received_at"))
         .values("month", "status")
         .annotate(n=Count("id"))

@@ -18,8 +18,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser():
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium "
-                    "(browser journeys never download a browser)")
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}: apt-get install chromium "
+            "(browser journeys never download a browser)"
+        )
     if not AXE.exists():
         pytest.skip("axe-core is not installed: run `npm ci`")
     from playwright.sync_api import sync_playwright
@@ -27,9 +29,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -49,7 +57,8 @@ def _design_system_conditional_reveal(violation) -> bool:
     readers announce it and user research favoured it, though ARIA 1.2 does not list it for
     radios (alphagov/govuk-frontend#979, w3c/aria#1404). We accept exactly that, nothing else."""
     return violation["id"] == "aria-allowed-attr" and all(
-        'type="radio"' in node["html"] and "aria-expanded" in node["html"]
+        'type="radio"' in node["html"]
+        and "aria-expanded" in node["html"]
         and all("aria-expanded" in message for message in _messages(node))
         for node in violation["nodes"]
     )
@@ -64,8 +73,12 @@ def assert_accessible(page):
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document)")
     violations = [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in result["violations"]
         if not _design_system_conditional_reveal(v)
     ]

@@ -39,7 +39,9 @@ def test_referral_from_gp_to_discharge(page, referrer, team_lead, link_worker):
     assert_accessible(page)
 
     # When they fill it in properly, then it is sent and shown as awaiting triage.
-    page.get_by_label("NHS number").fill(nhs_number[:3] + " " + nhs_number[3:6] + " " + nhs_number[6:])
+    page.get_by_label("NHS number").fill(
+        nhs_number[:3] + " " + nhs_number[3:6] + " " + nhs_number[6:]
+    )
     page.get_by_label("First name").fill("Margaret")
     page.get_by_label("Last name").fill("Okafor")
     page.get_by_label("Day").fill("12")
@@ -106,4 +108,6 @@ def test_referral_from_gp_to_discharge(page, referrer, team_lead, link_worker):
     # Then the GP sees the outcome on their list.
     sign_in(page, referrer)
     page.get_by_role("link", name="Your referrals").click()
-    expect(page.get_by_role("row", name=re.compile("Margaret Okafor"))).to_contain_text("Discharged")
+    expect(page.get_by_role("row", name=re.compile("Margaret Okafor"))).to_contain_text(
+        "Discharged"
+    )
