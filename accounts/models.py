@@ -52,3 +52,15 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0]
+
+
+class SignInAttempt(models.Model):
+    """Failed and successful sign-ins, to slow down password guessing."""
+
+    id = models.BigAutoField(primary_key=True)
+    email = models.CharField(max_length=254)
+    at = models.DateTimeField(auto_now_add=True)
+    succeeded = models.BooleanField()
+
+    class Meta:
+        indexes = [models.Index(fields=["email", "at"], name="signin_email_at")]
