@@ -70,6 +70,15 @@ def due_label(due: date | None, today: date | None = None) -> dict | None:
     return {"text": f"Due {nice_date(due)}", "classes": "nhsuk-tag--white", "overdue": False}
 
 
+def phone(value: str) -> str:
+    """UK numbers grouped as people write them: 07700 900982, 01604 123456, 020 7946 0000."""
+    if not value or not value.isdigit():
+        return value or ""
+    if value.startswith(("02",)) and len(value) == 11:
+        return f"{value[:3]} {value[3:7]} {value[7:]}"
+    return f"{value[:5]} {value[5:]}"
+
+
 def age(date_of_birth: date, today: date | None = None) -> int:
     today = today or timezone.localdate()
     return (
@@ -89,7 +98,9 @@ def navigation(request) -> list[dict]:
         items.append(("Triage", "referrals:triage"))
     if has_permission(user, Permission.TEAM_VIEW):
         items.append(("Team", "casework:team"))
-    if has_permission(user, Permission.CASE_VIEW):
+    if has_permission(user, Permission.CASE_VIEW) and not has_permission(
+        user, Permission.TEAM_VIEW
+    ):
         items.append(("Caseload", "casework:caseload"))
     if has_permission(user, Permission.AREA_FIGURES_VIEW):
         items.append(("Area overview", "core:area_overview"))
@@ -105,4 +116,5 @@ FILTERS = {
     "days_ago": days_ago,
     "nhs_number": format_nhs_number,
     "age": age,
+    "phone": phone,
 }
