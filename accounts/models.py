@@ -64,3 +64,6 @@ class SignInAttempt(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["email", "at"], name="signin_email_at")]
+
+    def __str__(self):
+        return f"{self.email} {'succeeded' if self.succeeded else 'failed'} at {self.at}"

@@ -14,7 +14,8 @@ WINDOW = timedelta(minutes=15)
 def is_locked(email: str) -> bool:
     since = timezone.now() - WINDOW
     recent = SignInAttempt.objects.filter(email=email.strip().lower(), at__gte=since)
-    last_success = recent.filter(succeeded=True).order_by("-at").values_list("at", flat=True).first()
+    successes = recent.filter(succeeded=True).order_by("-at")
+    last_success = successes.values_list("at", flat=True).first()
     failures = recent.filter(succeeded=False)
     if last_success:
         failures = failures.filter(at__gt=last_success)

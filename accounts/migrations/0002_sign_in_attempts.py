@@ -4,22 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignInAttempt',
+            name="SignInAttempt",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('email', models.CharField(max_length=254)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('succeeded', models.BooleanField()),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("email", models.CharField(max_length=254)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("succeeded", models.BooleanField()),
             ],
             options={
-                'indexes': [models.Index(fields=['email', 'at'], name='signin_email_at')],
+                "indexes": [models.Index(fields=["email", "at"], name="signin_email_at")],
             },
         ),
     ]
