@@ -70,6 +70,7 @@ def _messages(node):
 
 def assert_accessible(page):
     """Zero axe-core violations on the page as it is now."""
+    page.wait_for_load_state("load")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document)")
     violations = [
