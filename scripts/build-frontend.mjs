@@ -1,6 +1,6 @@
 // Builds static_build/ from installed npm packages. Nothing built or third-party is committed:
 // `make install` runs `npm ci` then this script.
-import { cpSync, mkdirSync, rmSync, existsSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -9,7 +9,6 @@ const out = join(root, "static_build");
 const nm = join(root, "node_modules");
 
 const copies = [
-  ["nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css", "nhsuk/nhsuk-frontend.min.css"],
   ["nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js", "nhsuk/nhsuk-frontend.min.js"],
   ["nhsuk-frontend/dist/nhsuk/assets", "assets"],
   ["htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
@@ -25,4 +24,16 @@ for (const [from, to] of copies) {
   mkdirSync(dirname(join(out, to)), { recursive: true });
   cpSync(src, join(out, to), { recursive: true });
 }
-console.log(`build-frontend: wrote ${copies.length} entries to static_build/`);
+
+// The stylesheet is compiled rather than copied so that settings can change (no web font
+// from the NHS CDN: see static/scss/linkwork.scss).
+const sass = await import("sass");
+const css = sass.compile(join(root, "static/scss/linkwork.scss"), {
+  loadPaths: [nm],
+  style: "compressed",
+  quietDeps: true,
+});
+mkdirSync(join(out, "css"), { recursive: true });
+writeFileSync(join(out, "css/nhsuk-linkwork.css"), css.css);
+
+console.log(`build-frontend: wrote ${copies.length + 1} entries to static_build/`);

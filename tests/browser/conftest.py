@@ -45,10 +45,27 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url)
+    # axe is injected as an inline script, which our Content-Security-Policy would refuse.
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
+    context.close()
+    assert problems == [], "errors in the browser console"
+
+
+@pytest.fixture
+def strict_page(browser, live_server):
+    """A page that obeys our Content-Security-Policy, to catch anything it blocks."""
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    yield page, problems
     context.close()
 
 

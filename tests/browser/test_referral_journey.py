@@ -9,7 +9,10 @@ from playwright.sync_api import expect
 from tests.browser.conftest import assert_accessible
 from tests.factories import PASSWORD, valid_nhs_number
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def sign_in(page, user):
