@@ -1,0 +1,388 @@
+"""Builds the demo county through the same actions the app uses, with plausible timelines
+over the last twelve months. Time is moved with time-machine so each event carries the date
+it would have happened; the actions themselves are untouched."""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+import time_machine
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.actions import create_staff_user
+from casework.actions import (
+    discharge_case,
+    record_contact,
+    record_what_matters,
+    review_goal,
+    set_goal,
+)
+from core.permissions import Role
+from nonprod import county
+from organisations.actions import create_area, create_organisation, create_pcn
+from organisations.models import Area, Organisation
+from referrals.actions import (
+    PersonDetails,
+    accept_referral,
+    allocate_referral,
+    create_referral,
+    decline_referral,
+    redirect_referral,
+)
+from referrals.models import DischargeReason, Need, Referral
+from referrals.validators import nhs_number_check_digit
+
+AREA_NAME = "Northamptonshire"
+AREA_CODE = "E54000059"
+PASSWORD = "linkwork-demo-2026"
+EMAIL_DOMAIN = "demo.linkwork.test"
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+
+# How many people end up at each stage (scaled by `people`).
+STAGES = [
+    ("received", 0.06),
+    ("accepted", 0.03),
+    ("allocated", 0.08),
+    ("active", 0.38),
+    ("discharged", 0.33),
+    ("declined", 0.07),
+    ("redirected", 0.05),
+]
+DISCHARGE_MIX = [
+    ("goals-met", 10),
+    ("declined", 3),
+    ("lost-contact", 3),
+    ("moved-away", 2),
+    ("needs-clinical-care", 2),
+    ("other", 1),
+]
+
+
+@dataclass
+class Login:
+    email: str
+    role: str
+    organisation: str
+
+
+def demo_loaded() -> bool:
+    return Area.objects.filter(name=AREA_NAME).exists()
+
+
+def logins() -> list[Login]:
+    from accounts.models import User
+
+    rank = {Role.TEAM_LEAD: 0, Role.LINK_WORKER: 1, Role.REFERRER: 2, Role.COMMISSIONER: 3}
+
+    def order(user):
+        number = "".join(c for c in user.email.split("@")[0] if c.isdigit())
+        return rank[user.role], int(number or 0)
+
+    users = User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").select_related("organisation")
+    return [
+        Login(u.email, u.get_role_display(), u.organisation.name) for u in sorted(users, key=order)
+    ]
+
+
+def load(*, people: int = 150, seed: int = 2026, progress: Callable[[str], None] = print) -> None:
+    rng = random.Random(seed)
+    now = timezone.now()
+    with transaction.atomic():
+        setup = _organisations_and_staff(progress)
+    stages = _stage_plan(people, rng)
+    for number, stage in enumerate(stages, start=1):
+        with transaction.atomic():
+            _person_at_stage(stage, setup, rng, now)
+        if number % 25 == 0 or number == len(stages):
+            progress(f"  people: {number}/{len(stages)}")
+
+
+@dataclass
+class Setup:
+    service: Organisation
+    practices: list[tuple[Organisation, str, object]]  # practice, town, GP
+    team_lead: object
+    workers_by_town: dict[str, list]
+
+
+def _organisations_and_staff(progress) -> Setup:
+    progress("Creating the county, practices and staff")
+    area = create_area(by=None, name=AREA_NAME, code=AREA_CODE)
+    service = create_organisation(
+        by=None,
+        area=area,
+        kind=Organisation.Kind.LINK_WORKER_SERVICE,
+        name="Northamptonshire Social Prescribing Service",
+        postcode="NN1 2BD",
+        first_contact_target_days=5,
+    )
+    icb = create_organisation(
+        by=None, area=area, kind=Organisation.Kind.COMMISSIONER, name="NHS Northamptonshire ICB"
+    )
+    pcn_for_town = {}
+    for name, code, towns in county.PCNS:
+        pcn = create_pcn(by=None, area=area, name=name, ods_code=code)
+        pcn_for_town.update(dict.fromkeys(towns, pcn))
+
+    def staff(number_email, name, organisation, role, title):
+        return create_staff_user(
+            by=None,
+            email=f"{number_email}@{EMAIL_DOMAIN}",
+            full_name=name,
+            organisation=organisation,
+            role=role,
+            password=PASSWORD,
+            job_title=title,
+        )
+
+    practices = []
+    for i, ((name, town), gp_name) in enumerate(
+        zip(county.PRACTICES, county.GP_NAMES, strict=True), start=1
+    ):
+        practice = create_organisation(
+            by=None,
+            area=area,
+            kind=Organisation.Kind.GP_PRACTICE,
+            name=name,
+            ods_code=f"Y9{i:04d}",
+            pcn=pcn_for_town[town],
+            postcode=f"{county.TOWNS[town][0]} 1AA",
+        )
+        practices.append((practice, town, staff(f"gp{i}", gp_name, practice, Role.REFERRER, "GP")))
+    team_lead = staff("teamlead", county.TEAM_LEAD, service, Role.TEAM_LEAD, "Team lead")
+    workers_by_town: dict[str, list] = {}
+    for i, (name, towns) in enumerate(county.LINK_WORKERS, start=1):
+        worker = staff(f"linkworker{i}", name, service, Role.LINK_WORKER, "Link worker")
+        for town in towns:
+            workers_by_town.setdefault(town, []).append(worker)
+    staff("commissioner", county.COMMISSIONER, icb, Role.COMMISSIONER, "Commissioning manager")
+    return Setup(service, practices, team_lead, workers_by_town)
+
+
+def _stage_plan(people: int, rng: random.Random) -> list[str]:
+    plan = []
+    for stage, share in STAGES:
+        plan += [stage] * max(1, round(people * share))
+    rng.shuffle(plan)
+    return plan[: max(people, len(STAGES))]
+
+
+def _person_at_stage(stage: str, setup: Setup, rng: random.Random, now: datetime) -> None:
+    practice, town, gp = rng.choice(setup.practices)
+    age_days = {
+        "received": rng.randint(0, 8),
+        "accepted": rng.randint(1, 6),
+        "allocated": rng.randint(3, 12),
+        "active": rng.randint(20, 200),
+        "discharged": rng.randint(90, 360),
+        "declined": rng.randint(5, 360),
+        "redirected": rng.randint(5, 360),
+    }[stage]
+    clock = _Clock(now - timedelta(days=age_days), now, rng)
+    needs = _needs(rng)
+    with clock.at(clock.start):
+        referral = create_referral(
+            by=gp,
+            service=setup.service,
+            person=_person(rng, town),
+            needs=needs,
+            context=rng.choice(
+                county.CONTEXTS.get(needs[0].code, ["Would benefit from community support."])
+            ),
+            consent_to_contact=True,
+            referring_organisation=practice,
+            confirmed_new_person=True,
+        )
+    if stage == "received":
+        return
+    lead = setup.team_lead
+    with clock.after(hours=rng.randint(4, 60)):
+        if stage == "declined":
+            reason = rng.choice(
+                ["wrong_service", "needs_clinical_care", "safeguarding", "out_of_area"]
+            )
+            decline_referral(
+                by=lead,
+                referral=referral,
+                version=referral.version,
+                reason=reason,
+                note="Discussed with the referring GP.",
+            )
+            return
+        if stage == "redirected":
+            redirect_referral(
+                by=lead,
+                referral=referral,
+                version=referral.version,
+                redirected_to=rng.choice(
+                    [
+                        "NHS Talking Therapies",
+                        "Citizens Advice Northamptonshire",
+                        "Community mental health team",
+                    ]
+                ),
+            )
+            return
+        referral = accept_referral(by=lead, referral=referral, version=referral.version)
+    if stage == "accepted":
+        return
+    worker = rng.choice(setup.workers_by_town[town])
+    with clock.after(hours=rng.randint(1, 30)):
+        referral = allocate_referral(
+            by=lead, referral=referral, version=referral.version, worker=worker
+        )
+    if stage == "allocated":
+        if rng.random() < 0.5:
+            with clock.after(days=rng.randint(1, 3)):
+                record_contact(
+                    by=worker,
+                    referral=referral,
+                    occurred_at=clock.now,
+                    mode="phone",
+                    outcome="no_answer",
+                    duration_minutes=2,
+                )
+        return
+    _first_contact(referral, worker, clock, rng)
+    if stage == "discharged":
+        _follow_ups(referral, worker, clock, rng, until=clock.start + timedelta(days=age_days - 20))
+        referral.refresh_from_db()
+        code = rng.choices([c for c, _ in DISCHARGE_MIX], [w for _, w in DISCHARGE_MIX])[0]
+        with clock.after(days=rng.randint(3, 14)):
+            discharge_case(
+                by=worker,
+                referral=referral,
+                version=referral.version,
+                reason=DischargeReason.objects.get(code=code),
+                note="Plan reviewed with the person."
+                if code != "other"
+                else "Person asked to pause; will re-refer if needed.",
+            )
+    else:
+        _follow_ups(referral, worker, clock, rng, until=now - timedelta(days=1), booked=True)
+
+
+def _first_contact(referral: Referral, worker, clock, rng) -> None:
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        with clock.after(days=rng.randint(1, 3)):
+            record_contact(
+                by=worker,
+                referral=referral,
+                occurred_at=clock.now,
+                mode="phone",
+                outcome=rng.choice(["no_answer", "left_message"]),
+                duration_minutes=2,
+            )
+    with clock.after(days=rng.randint(1, 4)):
+        record_contact(
+            by=worker,
+            referral=referral,
+            occurred_at=clock.now,
+            mode=rng.choice(["phone", "face_to_face", "home_visit"]),
+            outcome="spoke",
+            duration_minutes=rng.choice([30, 45, 60]),
+            notes="First conversation: what matters, and what gets in the way.",
+        )
+        record_what_matters(
+            by=worker, referral=referral, text=rng.choice(county.WHAT_MATTERS), replaces=None
+        )
+        for description in rng.sample(county.GOALS, rng.randint(1, 3)):
+            set_goal(by=worker, referral=referral, description=description)
+
+
+def _follow_ups(referral, worker, clock, rng, *, until: datetime, booked: bool = False) -> None:
+    while True:
+        gap = timedelta(days=rng.randint(10, 28))
+        if clock.now + gap > until:
+            break
+        with clock.after(days=gap.days):
+            next_on = (clock.now + timedelta(days=rng.randint(10, 28))).date()
+            record_contact(
+                by=worker,
+                referral=referral,
+                occurred_at=clock.now,
+                mode=rng.choice(["phone", "face_to_face", "video"]),
+                outcome="spoke",
+                duration_minutes=rng.choice([15, 20, 30]),
+                notes=rng.choice(
+                    [
+                        "Went to the group last week and enjoyed it.",
+                        "Finding it hard to go alone; offered to meet there.",
+                        "Sleeping better. Talked about trying something new.",
+                    ]
+                ),
+                next_follow_up_on=next_on if booked else None,
+            )
+            for goal in referral.goals.filter(status="active")[:1]:
+                if rng.random() < 0.5:
+                    review_goal(
+                        by=worker,
+                        goal=goal,
+                        version=goal.version,
+                        status=rng.choice(["active", "achieved", "partly"]),
+                        progress='"I went twice and it was easier the second time."',
+                    )
+
+
+def _needs(rng) -> list[Need]:
+    codes = list(county.CONTEXTS)
+    chosen = [rng.choice(codes)]
+    if rng.random() < 0.6:
+        chosen.append(rng.choice(codes))
+    return list(Need.objects.filter(code__in=chosen).order_by("position"))
+
+
+def _person(rng, town) -> PersonDetails:
+    district = rng.choice(county.TOWNS[town])
+    inward = f"{rng.randint(1, 9)}{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"
+    age = rng.choice([rng.randint(18, 40), rng.randint(40, 65), rng.randint(65, 92)])
+    dob = timezone.localdate() - timedelta(days=age * 365 + rng.randint(0, 364))
+    has_email = rng.random() < 0.4
+    given = rng.choice(county.GIVEN_NAMES)
+    family = rng.choice(county.FAMILY_NAMES)
+    return PersonDetails(
+        nhs_number=_nhs_number(rng),
+        given_name=given,
+        family_name=family,
+        date_of_birth=dob,
+        postcode=f"{district} {inward}",
+        phone=f"07700900{rng.randint(0, 999):03d}",
+        email=f"{given.lower()}.{family.lower()}@example.com" if has_email else "",
+        preferred_contact=rng.choice(["phone", "phone", "text"] + (["email"] if has_email else [])),
+    )
+
+
+def _nhs_number(rng) -> str:
+    # 999 numbers are never issued to real patients.
+    while True:
+        first_nine = f"999{rng.randint(0, 999999):06d}"
+        check = nhs_number_check_digit(first_nine)
+        if check is not None:
+            return first_nine + str(check)
+
+
+class _Clock:
+    """Walks forward through a person's story, never past now, in working hours."""
+
+    def __init__(self, start: datetime, end: datetime, rng: random.Random):
+        self.start = self.now = self._working_hours(start, rng)
+        self.end = end
+        self.rng = rng
+
+    def _working_hours(self, moment: datetime, rng) -> datetime:
+        local = timezone.localtime(moment)
+        return timezone.make_aware(
+            datetime.combine(local.date(), time(rng.randint(9, 16), rng.randint(0, 59)))
+        )
+
+    def at(self, moment: datetime):
+        self.now = min(moment, self.end - timedelta(minutes=5))
+        return time_machine.travel(self.now, tick=False)
+
+    def after(self, *, days: int = 0, hours: int = 0):
+        moment = self.now + timedelta(days=days, hours=hours)
+        if days:
+            moment = self._working_hours(moment, self.rng)
+        return self.at(max(moment, self.now + timedelta(minutes=1)))

@@ -1,0 +1,28 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from nonprod import demo
+
+
+class Command(BaseCommand):
+    help = "Load the fictional Northamptonshire-like demo county (never for production)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--people", type=int, default=150, help="How many people to refer")
+        parser.add_argument("--quiet", action="store_true", help="Print only the logins")
+
+    def handle(self, *args, people, quiet, **options):
+        def progress(message):
+            if not quiet:
+                self.stdout.write(message)
+
+        if demo.demo_loaded():
+            progress("Demo data already loaded (delete db.sqlite3 and run again to start afresh).")
+        else:
+            started = time.monotonic()
+            demo.load(people=people, progress=progress)
+            progress(f"Demo county loaded in {time.monotonic() - started:.1f} s.")
+        self.stdout.write(f"\nDemo logins (password for every account: {demo.PASSWORD}):")
+        for login in demo.logins():
+            self.stdout.write(f"  {login.email:<36} {login.role:<12} {login.organisation}")

@@ -1,0 +1,37 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.utils import timezone
+
+from nonprod import demo
+from referrals.models import Referral
+from referrals.states import Status
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_county_has_every_stage_working_logins_and_a_years_history():
+    demo.load(people=60, progress=lambda message: None)
+
+    assert set(Referral.objects.values_list("status", flat=True)) == set(Status.values)
+    reasons = set(
+        Referral.objects.filter(status=Status.DISCHARGED).values_list(
+            "discharge_reason__code", flat=True
+        )
+    )
+    assert len(reasons) >= 3
+    assert Referral.objects.filter(next_action_due__lt=timezone.localdate()).exists()
+
+    oldest = Referral.objects.order_by("received_at").first().received_at
+    assert (timezone.now() - oldest).days > 90
+    assert not Referral.objects.filter(received_at__gt=timezone.now()).exists()
+
+    logins = demo.logins()
+    assert {login.role for login in logins} == {
+        "Team lead",
+        "Link worker",
+        "Referrer",
+        "Commissioner",
+    }
+    for login in logins:
+        assert authenticate(username=login.email, password=demo.PASSWORD) is not None
+    assert demo.demo_loaded()
