@@ -1,8 +1,28 @@
 """Persona fixtures shared by every test: who is acting, and what they can reach."""
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 
 from tests import factories
+
+# Data migrations that load reference data (codes, needs, discharge reasons).
+REFERENCE_DATA_MIGRATIONS = [
+    "core.migrations.0002_snomed_concepts",
+    "referrals.migrations.0002_needs_and_discharge_reasons",
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests empty every table afterwards, reference data included; put it
+    back so the next test starts from what migrations leave."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or "live_server" in request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        for module in REFERENCE_DATA_MIGRATIONS:
+            import_module(module).load(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from tests.factories import PASSWORD, valid_nhs_number
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
