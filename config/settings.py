@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "accounts",
     "referrals",
     "casework",
+    "directory",
 ]
 # Demo data generators; production never installs them.
 if get_bool("LINKWORK_NONPROD", default=False):

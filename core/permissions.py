@@ -20,6 +20,7 @@ class Permission(StrEnum):
     CASE_DISCHARGE = "case.discharge"
     TEAM_VIEW = "team.view"  # caseload sizes across the service
     AREA_FIGURES_VIEW = "area.figures_view"  # aggregates only
+    DIRECTORY_VIEW = "directory.view"  # community activities (no personal data)
 
 
 class Role(models.TextChoices):
@@ -30,7 +31,9 @@ class Role(models.TextChoices):
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    Role.REFERRER: frozenset({Permission.REFERRAL_CREATE, Permission.REFERRAL_VIEW_SENT}),
+    Role.REFERRER: frozenset(
+        {Permission.REFERRAL_CREATE, Permission.REFERRAL_VIEW_SENT, Permission.DIRECTORY_VIEW}
+    ),
     Role.TEAM_LEAD: frozenset(
         {
             Permission.TRIAGE,
@@ -39,12 +42,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.CASE_WORK,
             Permission.CASE_DISCHARGE,
             Permission.TEAM_VIEW,
+            Permission.DIRECTORY_VIEW,
         }
     ),
     Role.LINK_WORKER: frozenset(
-        {Permission.CASE_VIEW, Permission.CASE_WORK, Permission.CASE_DISCHARGE}
+        {
+            Permission.CASE_VIEW,
+            Permission.CASE_WORK,
+            Permission.CASE_DISCHARGE,
+            Permission.DIRECTORY_VIEW,
+        }
     ),
-    Role.COMMISSIONER: frozenset({Permission.AREA_FIGURES_VIEW}),
+    Role.COMMISSIONER: frozenset({Permission.AREA_FIGURES_VIEW, Permission.DIRECTORY_VIEW}),
 }
 
 

@@ -102,6 +102,8 @@ def navigation(request) -> list[dict]:
         user, Permission.TEAM_VIEW
     ):
         items.append(("Caseload", "casework:caseload"))
+    if has_permission(user, Permission.DIRECTORY_VIEW):
+        items.append(("Activities", "directory:services"))
     if has_permission(user, Permission.AREA_FIGURES_VIEW):
         items.append(("Area overview", "core:area_overview"))
     return [

@@ -20,6 +20,7 @@ from casework.actions import (
     set_goal,
 )
 from core.permissions import Role
+from directory.actions import create_service
 from nonprod import county
 from organisations.actions import create_area, create_organisation, create_pcn
 from organisations.models import Area, Organisation
@@ -158,6 +159,20 @@ def _organisations_and_staff(progress) -> Setup:
         for town in towns:
             workers_by_town.setdefault(town, []).append(worker)
     staff("commissioner", county.COMMISSIONER, icb, Role.COMMISSIONER, "Commissioning manager")
+    for name, provider, town, district, needs, when, cost, description, join in county.ACTIVITIES:
+        create_service(
+            by=None,
+            area=area,
+            name=name,
+            provider_name=provider,
+            description=description,
+            needs=list(Need.objects.filter(code__in=needs)),
+            town=town,
+            postcode=f"{district} 1AB",
+            when=when,
+            cost=cost,
+            how_to_join=join,
+        )
     return Setup(service, practices, team_lead, workers_by_town)
 
 

@@ -26,6 +26,7 @@ SERVICE_STAFF = {"team_lead": 200, "link_worker": 200, "other_area_link_worker":
 EXPECTED = {
     "core:home": dict.fromkeys(PERSONAS, 302),
     "core:area_overview": {"commissioner": 200},
+    "directory:services": dict.fromkeys(PERSONAS, 200),
     "referrals:sent": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:new": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:detail": REFERRERS,

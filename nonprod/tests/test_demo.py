@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.utils import timezone
 
+from directory.models import Service
 from nonprod import demo
 from referrals.models import Referral
 from referrals.states import Status
@@ -35,3 +36,4 @@ def test_demo_county_has_every_stage_working_logins_and_a_years_history():
     for login in logins:
         assert authenticate(username=login.email, password=demo.PASSWORD) is not None
     assert demo.demo_loaded()
+    assert Service.objects.count() >= 10
