@@ -65,6 +65,7 @@ def new_referral(request):
             "service": service,
             "duplicate": duplicate,
             "possible_matches": possible_matches,
+            "need_hints": {str(n.pk): n.hint for n in form.fields["needs"].queryset},
         },
     )
 
