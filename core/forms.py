@@ -60,6 +60,13 @@ class ActionFormMixin:
         field = error.field if error.field in self.fields else None
         self.add_error(field, error.message)
 
+    def add_concurrent_change(self, error: ActionError, *, current_version: int) -> None:
+        """Tell the user someone else got there first, and let their next save build on the
+        latest version while keeping everything they typed."""
+        self.add_action_error(error)
+        self.data = self.data.copy()
+        self.data["version"] = str(current_version)
+
     def error_list(self):
         """(message, anchor) pairs for the NHS error summary, in field order."""
         items = [(str(message), None) for message in self.non_field_errors()]

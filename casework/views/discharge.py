@@ -29,9 +29,7 @@ def discharge(request, pk):
             )
         except ConcurrentChange as error:
             referral.refresh_from_db()
-            form.add_action_error(error)
-            form.data = form.data.copy()
-            form.data["version"] = str(referral.version)
+            form.add_concurrent_change(error, current_version=referral.version)
         except ActionError as error:
             form.add_action_error(error)
         else:

@@ -88,9 +88,7 @@ def review_goal(request, pk, goal_pk):
             )
         except ConcurrentChange as error:
             goal.refresh_from_db()
-            form.add_action_error(error)
-            form.data = form.data.copy()
-            form.data["version"] = str(goal.version)
+            form.add_concurrent_change(error, current_version=goal.version)
         except ActionError as error:
             form.add_action_error(error)
         else:

@@ -182,3 +182,40 @@ def test_viewing_case_is_audited(client, link_worker, active_referral):
     audit = AuditEvent.objects.filter(kind="view", actor=link_worker).latest("at")
     assert audit.person_id == active_referral.person_id
     assert audit.verb == "view_case"
+
+
+def test_goal_review_conflict_keeps_typed_progress(
+    client, link_worker, other_link_worker, active_referral
+):
+    from casework.actions import review_goal, set_goal
+
+    goal = set_goal(by=link_worker, referral=active_referral, description="Walk more")
+    review_goal(by=other_link_worker, goal=goal, version=1, status="partly", progress="Twice")
+    client.force_login(link_worker)
+    url = reverse("casework:review_goal", args=[active_referral.pk, goal.pk])
+    response = client.post(url, {"status": "achieved", "progress": "Every day now", "version": "1"})
+    body = page(response)
+    assert "Someone else reviewed this goal" in body
+    assert "Every day now" in body
+    assert 'name="version" value="2"' in body
+    response = client.post(url, {"status": "achieved", "progress": "Every day now", "version": "2"})
+    assert response.status_code == 302
+
+
+def test_discharge_conflict_is_reported(
+    client, link_worker, team_lead, other_link_worker, active_referral
+):
+    from tests import factories
+
+    stale = active_referral.version
+    factories.allocate(active_referral, by=team_lead, worker=other_link_worker)
+    client.force_login(link_worker)
+    reason = DischargeReason.objects.get(code="goals-met")
+    response = client.post(
+        reverse("casework:discharge", args=[active_referral.pk]),
+        {"reason": reason.pk, "version": stale, "note": "All done"},
+    )
+    body = page(response)
+    assert "Someone else changed this referral" in body and "All done" in body
+    active_referral.refresh_from_db()
+    assert active_referral.status == Status.ACTIVE
