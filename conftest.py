@@ -9,8 +9,10 @@ from tests import factories
 
 # Data migrations that load reference data (codes, needs, discharge reasons).
 REFERENCE_DATA_MIGRATIONS = [
-    "core.migrations.0002_snomed_concepts",
-    "referrals.migrations.0002_needs_and_discharge_reasons",
+    ("core.migrations.0002_snomed_concepts", "load"),
+    ("referrals.migrations.0002_needs_and_discharge_reasons", "load"),
+    ("directory.migrations.0003_needs_taxonomy_and_synonyms", "load"),
+    ("geography.migrations.0001_initial", "load_districts"),
 ]
 
 
@@ -21,8 +23,8 @@ def _reference_data(request):
     marker = request.node.get_closest_marker("django_db")
     if marker and (marker.kwargs.get("transaction") or "live_server" in request.fixturenames):
         request.getfixturevalue("transactional_db")
-        for module in REFERENCE_DATA_MIGRATIONS:
-            import_module(module).load(apps, None)
+        for module, function in REFERENCE_DATA_MIGRATIONS:
+            getattr(import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)

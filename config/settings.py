@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "accounts",
     "referrals",
     "casework",
+    "geography",
     "directory",
 ]
 # Demo data generators; production never installs them.

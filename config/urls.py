@@ -5,7 +5,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("referrals/", include("referrals.urls")),
     path("cases/", include("casework.urls")),
-    path("directory/", include("directory.urls")),
+    path("find/", include("directory.urls")),
 ]
 
 handler404 = "core.views.errors.not_found"

@@ -103,7 +103,7 @@ def navigation(request) -> list[dict]:
     ):
         items.append(("Caseload", "casework:caseload"))
     if has_permission(user, Permission.DIRECTORY_VIEW):
-        items.append(("Activities", "directory:services"))
+        items.append(("Activities", "directory:find"))
     if has_permission(user, Permission.AREA_FIGURES_VIEW):
         items.append(("Area overview", "core:area_overview"))
     return [

@@ -1,37 +1,263 @@
-from django.db import models
+"""The community directory, shaped after Open Referral UK / HSDS 3 so that it can be
+published and imported without loss. Writes only through `directory.actions`."""
 
+from django.db import models
+from django.db.models import Q
+
+from core.ids import uuid7
 from core.models import BaseModel
+
+
+class HSDSModel(models.Model):
+    # Imported feeds keep their own ids, so the default is only for records made here.
+    id = models.UUIDField(primary_key=True, default=uuid7)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organization(HSDSModel):
+    area = models.ForeignKey("organisations.Area", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
+    owner = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="directory_organizations",
+        help_text="The provider whose staff keep these listings up to date",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Taxonomy(HSDSModel):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    uri = models.URLField(blank=True)
+    version = models.CharField(max_length=20, blank=True)
+
+    def __str__(self):
+        return self.name
+
+
+class TaxonomyTerm(HSDSModel):
+    taxonomy = models.ForeignKey(Taxonomy, on_delete=models.PROTECT, related_name="terms")
+    code = models.CharField(max_length=100)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # The mapping from any taxonomy to linkwork's needs (referral reasons) is data.
+    need = models.ForeignKey(
+        "referrals.Need",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="taxonomy_terms",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "code"], name="term_unique_code"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Location(HSDSModel):
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="locations"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    address_1 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=8, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    wheelchair_accessible = models.BooleanField(default=False)
+    accessibility_details = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["latitude", "longitude"], name="location_lat_lon")]
+
+    def __str__(self):
+        return self.name
 
 
 class ServiceQuerySet(models.QuerySet):
     def in_area_of(self, user):
         return self.filter(area_id=user.organisation.area_id)
 
+    def public(self):
+        """What visitors and matching may see: active, published listings."""
+        return self.filter(status=Service.Status.ACTIVE, published=True)
+
     def active(self):
-        return self.filter(active=True)
+        return self.public()
+
+    def editable_by(self, user):
+        return self.filter(organization__owner_id=user.organisation_id)
 
 
-class Service(BaseModel):
-    """A community activity or service people can be connected to (an Open Referral
-    "service"). Kept deliberately plain until the full HSDS directory arrives."""
+class Service(HSDSModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        DEFUNCT = "defunct", "Defunct"
+        TEMPORARILY_CLOSED = "temporarily closed", "Temporarily closed"
 
     area = models.ForeignKey("organisations.Area", on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="services"
+    )
     name = models.CharField(max_length=200)
-    provider_name = models.CharField(max_length=200)
-    description = models.TextField()
-    needs = models.ManyToManyField("referrals.Need", related_name="services")
-    town = models.CharField(max_length=100)
-    postcode = models.CharField(max_length=8)
-    when = models.CharField(max_length=200, help_text="For example: Tuesdays 10:00–12:00")
-    cost = models.CharField(max_length=100, default="Free")
-    how_to_join = models.CharField(max_length=300)
-    active = models.BooleanField(default=True)
+    alternate_name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    url = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    application_process = models.TextField(blank=True, help_text="How to join")
+    fees_description = models.TextField(blank=True)
+    eligibility_description = models.TextField(blank=True)
+    minimum_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    maximum_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Denormalised from cost options, for the free-only filter.
+    is_free = models.BooleanField(default=False)
+    # HSDS 3.1 service_capacity: spare places.
+    capacity_available = models.PositiveIntegerField(null=True, blank=True)
+    capacity_maximum = models.PositiveIntegerField(null=True, blank=True)
+    capacity_updated = models.DateTimeField(null=True, blank=True)
+    terms = models.ManyToManyField(TaxonomyTerm, blank=True, related_name="services")
+    last_verified_on = models.DateField(null=True, blank=True)
+    published = models.BooleanField(default=True)
+    last_modified = models.DateTimeField(auto_now=True)
+    # Words the search index holds for this listing (name, description, terms, needs).
+    search_text = models.TextField(blank=True)
 
     objects = ServiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["area", "active", "town"], name="service_area_town")]
+        indexes = [
+            models.Index(fields=["area", "status", "published"], name="service_area_status"),
+            models.Index(fields=["last_modified"], name="service_modified"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minimum_age__isnull=True)
+                | Q(maximum_age__isnull=True)
+                | Q(minimum_age__lte=models.F("maximum_age")),
+                name="service_age_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity_available__isnull=True)
+                | Q(capacity_maximum__isnull=True)
+                | Q(capacity_available__lte=models.F("capacity_maximum")),
+                name="service_capacity_within_maximum",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_full(self):
+        return self.capacity_available == 0
+
+
+class ServiceAtLocation(HSDSModel):
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="service_at_locations"
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="service_at_locations"
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "location"], name="sal_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.service_id} at {self.location_id}"
+
+
+class Schedule(HSDSModel):
+    """iCal-style recurrence (HSDS schedule): e.g. WEEKLY on TU 10:00–12:00."""
+
+    class Freq(models.TextChoices):
+        WEEKLY = "WEEKLY", "Weekly"
+        MONTHLY = "MONTHLY", "Monthly"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="schedules")
+    freq = models.CharField(max_length=10, choices=Freq.choices, default=Freq.WEEKLY)
+    interval = models.PositiveSmallIntegerField(default=1)
+    byday = models.CharField(max_length=40, blank=True, help_text="e.g. MO,WE or 1FR")
+    opens_at = models.TimeField(null=True, blank=True)
+    closes_at = models.TimeField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(opens_at__lt=models.F("closes_at")),
+                name="schedule_opens_before_closes",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.freq} {self.byday} {self.opens_at}-{self.closes_at}"
+
+
+class CostOption(HSDSModel):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="cost_options")
+    option = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="GBP")
+    amount_description = models.CharField(max_length=300, blank=True)
+
+    def __str__(self):
+        return f"{self.option} {self.amount or ''}".strip()
+
+
+class Language(HSDSModel):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="languages")
+    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=10, blank=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Synonym(BaseModel):
+    """Residents' words for what professionals call things: "new mum" → postnatal, parent
+    and baby, need new-parent. Editable by directory editors."""
+
+    phrase = models.CharField(max_length=100, unique=True)
+    expands_to = models.CharField(max_length=300, blank=True, help_text="Words, space separated")
+    needs = models.ManyToManyField("referrals.Need", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["phrase"]
+
+    def __str__(self):
+        return self.phrase

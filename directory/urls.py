@@ -1,8 +1,9 @@
 from django.urls import path
 
-from directory.views import services
+from directory.views import find
 
 app_name = "directory"
 urlpatterns = [
-    path("", services.service_list, name="services"),
+    path("", find.find_activity, name="find"),
+    path("activities/<uuid:pk>/", find.activity, name="activity"),
 ]

@@ -6,6 +6,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
+from uuid import UUID
 
 import time_machine
 from django.db import transaction
@@ -20,7 +22,9 @@ from casework.actions import (
     set_goal,
 )
 from core.permissions import Role
-from directory.actions import create_service
+from directory.actions import save_services
+from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
+from geography.lookup import locate
 from nonprod import county
 from organisations.actions import create_area, create_organisation, create_pcn
 from organisations.models import Area, Organisation
@@ -40,6 +44,7 @@ AREA_CODE = "E54000059"
 PASSWORD = "linkwork-demo-2026"
 EMAIL_DOMAIN = "demo.linkwork.test"
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+STREETS = ["High Street", "Market Square", "Church Lane", "Station Road", "Mill Lane"]
 
 # How many people end up at each stage (scaled by `people`).
 STAGES = [
@@ -87,11 +92,19 @@ def logins() -> list[Login]:
     ]
 
 
-def load(*, people: int = 150, seed: int = 2026, progress: Callable[[str], None] = print) -> None:
+def load(
+    *,
+    people: int = 150,
+    activities: int = 300,
+    seed: int = 2026,
+    progress: Callable[[str], None] = print,
+) -> None:
     rng = random.Random(seed)
     now = timezone.now()
     with transaction.atomic():
         setup = _organisations_and_staff(progress)
+        progress(f"Creating {activities} community activities")
+        save_services(by=None, area=setup.service.area, records=_activities(activities, rng))
     stages = _stage_plan(people, rng)
     for number, stage in enumerate(stages, start=1):
         with transaction.atomic():
@@ -159,21 +172,92 @@ def _organisations_and_staff(progress) -> Setup:
         for town in towns:
             workers_by_town.setdefault(town, []).append(worker)
     staff("commissioner", county.COMMISSIONER, icb, Role.COMMISSIONER, "Commissioning manager")
-    for name, provider, town, district, needs, when, cost, description, join in county.ACTIVITIES:
-        create_service(
-            by=None,
-            area=area,
-            name=name,
-            provider_name=provider,
-            description=description,
-            needs=list(Need.objects.filter(code__in=needs)),
-            town=town,
-            postcode=f"{district} 1AB",
-            when=when,
-            cost=cost,
-            how_to_join=join,
-        )
     return Setup(service, practices, team_lead, workers_by_town)
+
+
+def _activities(count: int, rng: random.Random) -> list[ServiceRecord]:
+    """Kinds of activity × towns, bigger towns getting more, around real district centres."""
+    weights = {town: len(districts) for town, districts in county.TOWNS.items()}
+    towns = list(weights)
+    records = []
+    organisation_ids: dict[str, UUID] = {}
+    for number in range(count):
+        town = rng.choices(towns, [weights[t] for t in towns])[0]
+        kind = county.ACTIVITY_KINDS[number % len(county.ACTIVITY_KINDS)]
+        name, provider, needs, days, opens, closes, price, description, join = kind
+        district = rng.choice(county.TOWNS[town])
+        centre = locate(district)
+        venue = rng.choice(
+            [
+                "Community Centre",
+                "Library",
+                "Church Hall",
+                "Methodist Hall",
+                "Leisure Centre",
+                "Village Hall",
+                "Cafe",
+            ]
+        )
+        label = name.format(town=town)
+        if number >= len(county.ACTIVITY_KINDS) * len(towns):
+            label = f"{label} ({venue})"
+        schedule_days = [rng.choice(days)] if days else []
+        maximum = rng.choice([None, 10, 12, 15, 20, 30])
+        records.append(
+            ServiceRecord(
+                id=_demo_uuid(rng),
+                organization_id=organisation_ids.setdefault(
+                    provider.format(town=town), _demo_uuid(rng)
+                ),
+                organization_name=provider.format(town=town),
+                name=label,
+                description=description,
+                phone=f"01604 {rng.randint(496000, 496999)}",
+                status="active",
+                application_process=join,
+                need_codes=needs,
+                capacity_maximum=maximum,
+                capacity_available=None
+                if maximum is None
+                else rng.choice([0, 1, 2, 4, 6, maximum]),
+                last_verified_on=(timezone.localdate() - timedelta(days=rng.randint(5, 540))),
+                locations=[
+                    LocationRecord(
+                        id=_demo_uuid(rng),
+                        name=f"{town} {venue}",
+                        address_1=f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
+                        city=town,
+                        postal_code=f"{district} {rng.randint(1, 9)}"
+                        f"{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}",
+                        latitude=round(centre.latitude + rng.uniform(-0.012, 0.012), 5),
+                        longitude=round(centre.longitude + rng.uniform(-0.018, 0.018), 5),
+                        wheelchair_accessible=rng.random() < 0.7,
+                    )
+                ],
+                schedules=[
+                    ScheduleRecord(
+                        id=_demo_uuid(rng),
+                        freq="MONTHLY" if day[0].isdigit() else "WEEKLY",
+                        byday=day,
+                        opens_at=time.fromisoformat(opens),
+                        closes_at=time.fromisoformat(closes),
+                    )
+                    for day in schedule_days
+                ],
+                costs=[
+                    CostRecord(
+                        id=_demo_uuid(rng),
+                        option="per session" if price else "Free",
+                        amount=Decimal(price) if price else Decimal(0),
+                    )
+                ],
+            )
+        )
+    return records
+
+
+def _demo_uuid(rng: random.Random) -> UUID:
+    return UUID(int=rng.getrandbits(128), version=4)
 
 
 def _stage_plan(people: int, rng: random.Random) -> list[str]:

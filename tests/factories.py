@@ -113,3 +113,76 @@ def contact(referral, *, by, outcome="spoke", when=None, **kw):
         notes=kw.get("notes", ""),
         next_follow_up_on=kw.get("next_follow_up_on"),
     )
+
+
+def activity(
+    *,
+    area,
+    name="Happy Cafe",
+    needs=("loneliness",),
+    latitude=52.13,
+    longitude=-0.99,
+    town="Towcester",
+    byday="TU",
+    opens="10:00",
+    closes="12:00",
+    amount=None,
+    capacity=None,
+    maximum=None,
+    wheelchair=False,
+    description="",
+    min_age=None,
+    max_age=None,
+    by=None,
+):
+    from datetime import time
+    from decimal import Decimal
+
+    from core.ids import uuid7
+    from directory.actions import save_services
+    from directory.models import Service
+    from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
+
+    record = ServiceRecord(
+        id=uuid7(),
+        organization_id=uuid7(),
+        organization_name=f"{name} group",
+        name=name,
+        description=description or f"{name} in {town}",
+        need_codes=list(needs),
+        minimum_age=min_age,
+        maximum_age=max_age,
+        capacity_available=capacity,
+        capacity_maximum=maximum,
+        application_process="Just turn up",
+        locations=[
+            LocationRecord(
+                id=uuid7(),
+                name=f"{town} hall",
+                city=town,
+                postal_code="NN12 6AB",
+                latitude=latitude,
+                longitude=longitude,
+                wheelchair_accessible=wheelchair,
+            )
+        ],
+        schedules=[
+            ScheduleRecord(
+                id=uuid7(),
+                byday=byday,
+                opens_at=time.fromisoformat(opens),
+                closes_at=time.fromisoformat(closes),
+            )
+        ]
+        if byday
+        else [],
+        costs=[
+            CostRecord(
+                id=uuid7(),
+                option="Free" if amount is None else "per session",
+                amount=Decimal(amount) if amount is not None else Decimal(0),
+            )
+        ],
+    )
+    save_services(by=by, area=area, records=[record])
+    return Service.objects.get(pk=record.id)

@@ -10,7 +10,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"accounts:login", "accounts:logout"}
+PUBLIC = {"accounts:login", "accounts:logout", "directory:find", "directory:activity"}
 PERSONAS = [
     "referrer",
     "other_practice_referrer",
@@ -26,7 +26,6 @@ SERVICE_STAFF = {"team_lead": 200, "link_worker": 200, "other_area_link_worker":
 EXPECTED = {
     "core:home": dict.fromkeys(PERSONAS, 302),
     "core:area_overview": {"commissioner": 200},
-    "directory:services": dict.fromkeys(PERSONAS, 200),
     "referrals:sent": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:new": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:detail": REFERRERS,
@@ -84,3 +83,12 @@ def test_url_access_by_persona(client, request, name, active_referral, referrer,
         assert client.get(url).status_code == expected, f"{persona} GET {name}"
         if expected in (403, 404):
             assert client.post(url, {}).status_code == expected, f"{persona} POST {name}"
+
+
+def test_public_pages_open_to_everyone(client, area, referrer):
+    service = factories.activity(area=area)
+    for url in [reverse("directory:find"), reverse("directory:activity", args=[service.pk])]:
+        assert client.get(url).status_code == 200
+        client.force_login(referrer)
+        assert client.get(url).status_code == 200
+        client.logout()

@@ -6,8 +6,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from directory.actions import create_service
-from referrals.models import Need
 from tests.browser.conftest import assert_accessible
 from tests.factories import PASSWORD, valid_nhs_number
 
@@ -30,19 +28,7 @@ def sign_out(page):
     expect(page.get_by_role("heading", name="Sign in to linkwork")).to_be_visible()
 
 
-def test_referral_from_gp_to_discharge(page, referrer, team_lead, link_worker, area):
-    create_service(
-        by=None,
-        area=area,
-        name="Happy Cafe",
-        provider_name="Volunteers",
-        description="Tea and talk",
-        needs=list(Need.objects.filter(code="loneliness")),
-        town="Towcester",
-        postcode="NN12 6AB",
-        when="Tuesdays 10:00",
-        how_to_join="Turn up",
-    )
+def test_referral_from_gp_to_discharge(page, referrer, team_lead, link_worker):
     nhs_number = valid_nhs_number()
 
     # Given a GP signed in, when they send the form empty, then each problem is named.
@@ -113,13 +99,6 @@ def test_referral_from_gp_to_discharge(page, referrer, team_lead, link_worker, a
     page.get_by_label("What matters to the person").fill("Singing again and seeing people.")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Singing again and seeing people.").first).to_be_visible()
-
-    page.get_by_role("link", name="Activities").click()
-    page.get_by_label("Helps with").select_option(label="Loneliness or isolation")
-    page.get_by_role("button", name="Show activities").click()
-    assert_accessible(page)
-    page.go_back()
-    page.go_back()
 
     page.get_by_role("button", name="Discharge").click()
     assert_accessible(page)

@@ -10,9 +10,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--people", type=int, default=150, help="How many people to refer")
+        parser.add_argument(
+            "--activities", type=int, default=300, help="How many community activities"
+        )
         parser.add_argument("--quiet", action="store_true", help="Print only the logins")
 
-    def handle(self, *args, people, quiet, **options):
+    def handle(self, *args, people, activities, quiet, **options):
         def progress(message):
             if not quiet:
                 self.stdout.write(message)
@@ -21,7 +24,7 @@ class Command(BaseCommand):
             progress("Demo data already loaded (delete db.sqlite3 and run again to start afresh).")
         else:
             started = time.monotonic()
-            demo.load(people=people, progress=progress)
+            demo.load(people=people, activities=activities, progress=progress)
             progress(f"Demo county loaded in {time.monotonic() - started:.1f} s.")
         self.stdout.write(f"\nDemo logins (password for every account: {demo.PASSWORD}):")
         for login in demo.logins():

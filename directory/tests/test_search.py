@@ -1,0 +1,148 @@
+from datetime import time
+
+import pytest
+
+from directory.search import Query, expand, schedule_days, search
+from geography.lookup import locate
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+TOWCESTER = (52.13, -0.99)
+
+
+def query(**kw):
+    lat, lon = kw.pop("at", TOWCESTER)
+    return Query(latitude=lat, longitude=lon, **kw)
+
+
+def names(result):
+    return [m.name for m in result.matches]
+
+
+def test_closer_beats_farther_at_equal_fit(area):
+    factories.activity(area=area, name="Far cafe", latitude=52.20, longitude=-0.99)
+    factories.activity(area=area, name="Near cafe", latitude=52.131, longitude=-0.99)
+    result = search(query(needs=["loneliness"]))
+    assert names(result) == ["Near cafe", "Far cafe"]
+    assert result.matches[0].reasons[0] == "meets: loneliness or isolation"
+    assert result.matches[0].reasons[1] == "0.1 km"
+
+
+def test_schedule_clash_is_demoted(area):
+    factories.activity(area=area, name="Tuesday cafe", byday="TU", latitude=52.131)
+    factories.activity(area=area, name="Thursday cafe", byday="TH", latitude=52.15)
+    result = search(query(needs=["loneliness"], days=["thu"]))
+    assert names(result) == ["Thursday cafe", "Tuesday cafe"]
+    assert "Thursdays 10:00–12:00 — you are free" in result.matches[0].reasons
+    assert "Tuesdays 10:00–12:00 — not when you are free" in result.matches[1].reasons
+
+
+def test_time_window_respected(area):
+    factories.activity(area=area, name="Evening class", byday="WE", opens="18:30", closes="19:30")
+    result = search(
+        query(needs=["loneliness"], days=["wed"], from_time=time(6), to_time=time(12, 30))
+    )
+    assert "not when you are free" in " ".join(result.matches[0].reasons)
+
+
+def test_full_activity_is_marked_and_spare_places_shown(area):
+    factories.activity(area=area, name="Full cafe", capacity=0, maximum=12, latitude=52.131)
+    factories.activity(area=area, name="Open cafe", capacity=4, maximum=12, latitude=52.14)
+    result = search(query(needs=["loneliness"]))
+    full = next(m for m in result.matches if m.name == "Full cafe")
+    assert full.full and "full — join the waiting list" in full.reasons
+    assert "4 places left" in result.matches[0].reasons
+    assert names(result)[0] == "Open cafe"
+
+
+def test_radius_excludes_far_activities(area):
+    factories.activity(area=area, name="Leeds cafe", latitude=53.8, longitude=-1.55)
+    assert search(query(needs=["loneliness"], radius_km=10)).total == 0
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("lonely", "Befriending calls"),
+        ("new mum", "Bumps and babies"),
+        ("can't sleep", "Relaxation evening"),
+        ("money worries", "Debt advice"),
+    ],
+)
+def test_residents_words_find_the_right_thing(area, words, expected):
+    factories.activity(area=area, name="Befriending calls", needs=("loneliness",))
+    factories.activity(
+        area=area,
+        name="Bumps and babies",
+        needs=("new-parent",),
+        description="Postnatal group for parents and babies",
+    )
+    factories.activity(
+        area=area,
+        name="Relaxation evening",
+        needs=("anxiety",),
+        description="Relaxation and mindfulness",
+    )
+    factories.activity(
+        area=area,
+        name="Debt advice",
+        needs=("money-debt",),
+        description="Help with debt and benefits",
+    )
+    result = search(query(text=words))
+    assert names(result)[0] == expected
+
+
+def test_free_text_matches_words_as_prefixes(area):
+    factories.activity(
+        area=area, name="Choir", needs=("low-mood",), description="Community choir singing together"
+    )
+    assert names(search(query(text="sing"))) == ["Choir"]
+
+
+def test_free_only_wheelchair_and_age_filters(area):
+    factories.activity(area=area, name="Paid", amount="3.00")
+    factories.activity(area=area, name="Step-free", wheelchair=True)
+    factories.activity(area=area, name="Teens", min_age=13, max_age=18)
+    assert "Paid" not in names(search(query(needs=["loneliness"], free_only=True)))
+    assert names(search(query(needs=["loneliness"], wheelchair=True))) == ["Step-free"]
+    assert "Teens" not in names(search(query(needs=["loneliness"], age=70)))
+    paid = next(m for m in search(query(needs=["loneliness"])).matches if m.name == "Paid")
+    assert "£3.00 per session" in paid.reasons
+
+
+def test_unpublished_and_other_area_rules(area):
+    other = factories.area()
+    factories.activity(area=other, name="Elsewhere")
+    assert names(search(query(needs=["loneliness"]))) == ["Elsewhere"]
+    assert search(query(needs=["loneliness"], area_id=area.pk)).total == 0
+
+
+def test_limit_and_offset_page_through(area):
+    for i in range(5):
+        factories.activity(area=area, name=f"Cafe {i}", latitude=52.13 + i / 1000)
+    first = search(query(needs=["loneliness"], limit=2))
+    second = search(query(needs=["loneliness"], limit=2, offset=2))
+    assert first.total == 5 and len(first.matches) == 2
+    assert not set(names(first)) & set(names(second))
+
+
+def test_expand_synonyms():
+    words, needs = expand("Lonely new mum!")
+    assert "postnatal" in words and "befriending" in words
+    assert needs == {"loneliness", "new-parent"}
+
+
+def test_schedule_days_parsing():
+    assert schedule_days("MO,WE") == ["mon", "wed"]
+    assert schedule_days("1FR") == ["fri"]
+    assert schedule_days("-1SU") == ["sun"]
+    assert schedule_days("") == []
+
+
+def test_search_from_a_postcode(area):
+    factories.activity(area=area, name="Towcester cafe")
+    place = locate("NN12 6AB")
+    result = search(Query(needs=["loneliness"], latitude=place.latitude, longitude=place.longitude))
+    assert names(result) == ["Towcester cafe"]

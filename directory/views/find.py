@@ -1,0 +1,49 @@
+"""Public pages: find an activity near you, and an activity's own page. No sign-in."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from directory.forms import FindActivityForm
+from directory.models import Service
+from directory.presenters import listing
+from directory.search import search
+
+PAGE_SIZE = 20
+
+
+@login_not_required
+def find_activity(request):
+    form = FindActivityForm(request.GET or None)
+    result = page = None
+    if form.is_bound and form.is_valid():
+        page_number = _page_number(request)
+        result = search(form.to_query(limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE))
+        page = Paginator(range(result.total), PAGE_SIZE).get_page(page_number)
+    return render(request, "directory/find.jinja", {"form": form, "result": result, "page": page})
+
+
+@login_not_required
+def activity(request, pk):
+    service = get_object_or_404(
+        Service.objects.public()
+        .select_related("organization")
+        .prefetch_related(
+            "schedules",
+            "cost_options",
+            "service_at_locations__location",
+            "terms__need",
+            "languages",
+        ),
+        pk=pk,
+    )
+    return render(
+        request, "directory/activity.jinja", {"service": service, "listing": listing(service)}
+    )
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return 1
