@@ -3,7 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from casework.models import Contact, Goal, WhatMatters
+from casework.models import ActivitySuggestion, Contact, Goal, WhatMatters
 from core import audit
 from core.errors import ActionError, ConcurrentChange
 from core.permissions import Permission, require_permission
@@ -197,3 +197,22 @@ def discharge_case(
         by=by, verb="discharge_case", obj=referral, person=referral.person, reason=reason.code
     )
     return referral
+
+
+@transaction.atomic
+def suggest_activity(*, by, referral: Referral, service) -> ActivitySuggestion:
+    referral = _lock_workable(referral, by)
+    if service.area_id != referral.area_id or not service.published:
+        raise ActionError("That activity is not in this area's directory")
+    if referral.suggestions.filter(service=service).exists():
+        raise ActionError(f"{service.name} is already on the shortlist")
+    suggestion = ActivitySuggestion.objects.create(referral=referral, service=service, by=by)
+    ReferralEvent.objects.create(
+        referral=referral,
+        at=suggestion.created_at,
+        by=by,
+        kind=ReferralEvent.Kind.ACTIVITY_SUGGESTED,
+        summary=f"Activity suggested: {service.name}",
+    )
+    audit.record_change(by=by, verb="suggest_activity", obj=suggestion, person=referral.person)
+    return suggestion

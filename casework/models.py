@@ -96,3 +96,25 @@ class Goal(BaseModel):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class ActivitySuggestion(BaseModel):
+    """An activity the link worker suggested to the person (signposting or a shortlist for
+    an onward referral)."""
+
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.PROTECT, related_name="suggestions"
+    )
+    service = models.ForeignKey(
+        "directory.Service", on_delete=models.PROTECT, related_name="suggestions"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "service"], name="suggestion_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.service_id} for {self.referral_id}"

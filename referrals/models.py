@@ -222,6 +222,7 @@ class ReferralEvent(BaseModel):
         WHAT_MATTERS = "what_matters", "What matters to me"
         GOAL_SET = "goal_set", "Goal set"
         GOAL_REVIEWED = "goal_reviewed", "Goal reviewed"
+        ACTIVITY_SUGGESTED = "activity_suggested", "Activity suggested"
         DISCHARGED = "discharged", "Discharged"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")

@@ -40,6 +40,8 @@ EXPECTED = {
     "casework:new_goal": SERVICE_STAFF,
     "casework:review_goal": SERVICE_STAFF,
     "casework:discharge": SERVICE_STAFF,
+    "casework:find_activities": SERVICE_STAFF,
+    "casework:suggest_activity": dict.fromkeys(PERSONAS, 405),  # POST only: see below
 }
 
 
@@ -92,3 +94,21 @@ def test_public_pages_open_to_everyone(client, area, referrer):
         client.force_login(referrer)
         assert client.get(url).status_code == 200
         client.logout()
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("referrer", 403),
+        ("commissioner", 403),
+        ("other_area_link_worker", 404),
+        ("link_worker", 302),
+    ],
+)
+def test_shortlisting_post_only_for_service_staff(
+    client, request, persona, expected, active_referral, area
+):
+    service = factories.activity(area=area)
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse("casework:suggest_activity", args=[active_referral.pk])
+    assert client.post(url, {"service": service.pk}).status_code == expected

@@ -20,6 +20,7 @@ def case(request, pk):
             "needs": referral.needs.all(),
             "what_matters": what_matters,
             "goals": referral.goals.all(),
+            "suggestions": referral.suggestions.select_related("service"),
             "events": referral.events.select_related("by", "concept"),
             "can_work": has_permission(user, Permission.CASE_WORK)
             and referral.status in (Status.ALLOCATED, Status.ACTIVE),

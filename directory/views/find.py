@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from core.pagination import page_number
 from directory.forms import FindActivityForm
 from directory.models import Service
 from directory.presenters import listing
@@ -17,9 +18,9 @@ def find_activity(request):
     form = FindActivityForm(request.GET or None)
     result = page = None
     if form.is_bound and form.is_valid():
-        page_number = _page_number(request)
-        result = search(form.to_query(limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE))
-        page = Paginator(range(result.total), PAGE_SIZE).get_page(page_number)
+        number = page_number(request)
+        result = search(form.to_query(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE))
+        page = Paginator(range(result.total), PAGE_SIZE).get_page(number)
     return render(request, "directory/find.jinja", {"form": form, "result": result, "page": page})
 
 
@@ -40,10 +41,3 @@ def activity(request, pk):
     return render(
         request, "directory/activity.jinja", {"service": service, "listing": listing(service)}
     )
-
-
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        return 1

@@ -1,0 +1,81 @@
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from casework.models import ActivitySuggestion
+from referrals.models import ReferralEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def page(response):
+    return unescape(response.content.decode())
+
+
+def test_find_for_person_prefilled_from_referral(client, link_worker, active_referral, area):
+    factories.activity(area=area, name="Befriending calls", needs=("loneliness",))
+    factories.activity(area=area, name="Debt advice", needs=("money-debt",))
+    client.force_login(link_worker)
+    body = page(client.get(reverse("casework:find_activities", args=[active_referral.pk])))
+    assert 'value="NN12 6AB"' in body
+    assert "Befriending calls" in body and "Debt advice" not in body
+    assert "meets: loneliness or isolation" in body
+
+
+def test_shortlist_records_event_and_shows_on_case(client, link_worker, active_referral, area):
+    service = factories.activity(area=area, name="Befriending calls")
+    client.force_login(link_worker)
+    url = reverse("casework:suggest_activity", args=[active_referral.pk])
+    response = client.post(url, {"service": service.pk})
+    assert response.status_code == 302
+    assert ActivitySuggestion.objects.filter(referral=active_referral, service=service).exists()
+    assert ReferralEvent.objects.filter(
+        referral=active_referral, summary="Activity suggested: Befriending calls"
+    ).exists()
+    body = page(client.get(reverse("casework:case", args=[active_referral.pk])))
+    assert "Befriending calls" in body
+    again = client.post(url, {"service": service.pk}, follow=True)
+    assert "already on the shortlist" in page(again)
+    assert ActivitySuggestion.objects.count() == 1
+
+
+def test_cannot_shortlist_other_areas_activity(client, link_worker, active_referral):
+    elsewhere = factories.activity(area=factories.area(), name="Elsewhere")
+    client.force_login(link_worker)
+    response = client.post(
+        reverse("casework:suggest_activity", args=[active_referral.pk]), {"service": elsewhere.pk}
+    )
+    assert response.status_code == 404
+
+
+def test_public_find_bad_postcode_named(client, db):
+    body = page(client.get(reverse("directory:find"), {"postcode": "nonsense"}))
+    assert "There is a problem" in body and "is not a postcode" in body
+
+
+def test_public_find_needs_something(client, db):
+    body = page(client.get(reverse("directory:find"), {"postcode": "", "q": ""}))
+    assert "Enter a postcode, what you are looking for" in body
+
+
+def test_public_listing_page(client, area):
+    service = factories.activity(area=area, name="Happy Cafe", capacity=3, maximum=10)
+    body = page(client.get(reverse("directory:activity", args=[service.pk])))
+    assert "Tuesdays 10:00–12:00" in body and "3 places available" in body and "Free" in body
+
+
+def test_public_search_page_queries_constant(client, area, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(3):
+        factories.activity(area=area, name=f"Cafe {i}")
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("directory:find"), {"postcode": "NN12 6AB", "q": "lonely"})
+    for i in range(15):
+        factories.activity(area=area, name=f"More {i}", needs=("loneliness", "carer"))
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("directory:find"), {"postcode": "NN12 6AB", "q": "lonely"})
+    assert len(many) == len(few)
