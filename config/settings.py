@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "casework",
     "geography",
     "directory",
+    "ninja",
 ]
 # Demo data generators; production never installs them.
 if get_bool("LINKWORK_NONPROD", default=False):
@@ -45,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
+    "api.public.CorsForPublicApiMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

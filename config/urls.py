@@ -1,11 +1,17 @@
 from django.urls import include, path
 
+from api.openreferral.endpoints import api as openreferral_api
+from api.public import public_urls
+from api.v1 import api as api_v1
+
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("referrals/", include("referrals.urls")),
     path("cases/", include("casework.urls")),
     path("find/", include("directory.urls")),
+    path("api/v1/", public_urls(api_v1)),
+    path("api/openreferral/", public_urls(openreferral_api)),
 ]
 
 handler404 = "core.views.errors.not_found"

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.actions import create_staff_user
 from casework.actions import record_contact
+from core.ids import uuid7  # noqa: F401 - tests use factories.uuid7 for fresh ids
 from organisations.actions import create_area, create_organisation, create_pcn
 from referrals.actions import PersonDetails, allocate_referral, create_referral
 from referrals.models import Need
@@ -138,7 +139,6 @@ def activity(
     from datetime import time
     from decimal import Decimal
 
-    from core.ids import uuid7
     from directory.actions import save_services
     from directory.models import Service
     from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord

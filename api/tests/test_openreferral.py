@@ -1,0 +1,152 @@
+"""The Open Referral UK API, checked against the official HSDS 3.0 JSON schemas."""
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from directory.models import Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds-3.0" / "schema"
+BASE = "/api/openreferral"
+
+
+def schema(name):
+    path = SCHEMAS / name
+    if not path.exists():
+        pytest.skip(
+            f"HSDS schemas not found at {SCHEMAS} (shared/data is beside the project "
+            "in development and CI)"
+        )
+    return json.loads(path.read_text())
+
+
+def assert_valid(instance, schema_name):
+    validator = Draft202012Validator(schema(schema_name), format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
+
+
+def assert_page(body, item_schema):
+    for key, kind in [
+        ("total_items", int),
+        ("total_pages", int),
+        ("page_number", int),
+        ("size", int),
+        ("first_page", bool),
+        ("last_page", bool),
+        ("empty", bool),
+        ("contents", list),
+    ]:
+        assert isinstance(body[key], kind), key
+    for item in body["contents"]:
+        assert_valid(item, item_schema)
+
+
+@pytest.fixture
+def listings(area):
+    cafe = factories.activity(area=area, name="Happy Cafe", capacity=3, maximum=10, wheelchair=True)
+    walk = factories.activity(
+        area=area, name="Walking group", needs=("physical-activity",), latitude=52.2, amount="2.50"
+    )
+    return cafe, walk
+
+
+def test_root(client):
+    body = client.get(f"{BASE}/").json()
+    assert body["version"] == "3.0" and body["openapi_url"].startswith("https://")
+
+
+def test_services_list_paginated_and_valid(client, listings):
+    response = client.get(f"{BASE}/services", {"per_page": 1})
+    assert response["Access-Control-Allow-Origin"] == "*"
+    body = response.json()
+    assert body["total_items"] == 2 and body["total_pages"] == 2 and body["size"] == 1
+    assert body["first_page"] and not body["last_page"] and not body["empty"]
+    assert_page(body, "compiled/service_list.json")
+    second = client.get(f"{BASE}/services", {"per_page": 1, "page": 2}).json()
+    assert second["last_page"] and second["contents"][0]["id"] != body["contents"][0]["id"]
+
+
+def test_service_fully_nested_and_valid(client, listings):
+    cafe, _ = listings
+    body = client.get(f"{BASE}/services/{cafe.pk}").json()
+    assert_valid(body, "compiled/service.json")
+    assert body["id"] == str(cafe.pk)
+    assert body["schedules"][0]["byday"] == "TU" and body["schedules"][0]["opens_at"] == "10:00"
+    assert body["service_at_locations"][0]["location"]["latitude"] == 52.13
+    assert body["attributes"][0]["taxonomy_term"]["code"] == "loneliness"
+    assert body["capacities"][0]["available"] == 3
+    assert body["cost_options"][0]["amount"] == 0
+
+
+def test_services_filters(client, listings):
+    cafe, walk = listings
+    term = TaxonomyTerm.objects.get(code="physical-activity")
+    names = lambda r: [s["name"] for s in r.json()["contents"]]  # noqa: E731
+    assert names(client.get(f"{BASE}/services", {"taxonomy_term_id": term.pk})) == ["Walking group"]
+    assert names(client.get(f"{BASE}/services", {"search": "walking"})) == ["Walking group"]
+    assert names(client.get(f"{BASE}/services", {"organization_id": cafe.organization_id})) == [
+        "Happy Cafe"
+    ]
+    assert client.get(f"{BASE}/services", {"modified_after": "2999-01-01T00:00:00Z"}).json()[
+        "empty"
+    ]
+
+
+def test_service_at_locations_by_postcode_nearest_first(client, listings):
+    body = client.get(
+        f"{BASE}/service_at_locations", {"postcode": "NN12 6AB", "proximity": "20"}
+    ).json()
+    assert_page(body, "compiled/service_at_location_list.json")
+    assert [c["service"]["name"] for c in body["contents"]] == ["Happy Cafe", "Walking group"]
+    near = client.get(f"{BASE}/service_at_locations", {"postcode": "NN12", "proximity": "2"})
+    assert near.json()["total_items"] == 1
+    one = ServiceAtLocation.objects.first()
+    detail = client.get(f"{BASE}/service_at_locations/{one.pk}").json()
+    assert_valid(detail, "compiled/service_at_location.json")
+
+
+def test_taxonomies_and_terms(client, db):
+    body = client.get(f"{BASE}/taxonomies").json()
+    assert_page(body, "taxonomy.json")
+    tax = Taxonomy.objects.get(name="linkwork-needs")
+    assert client.get(f"{BASE}/taxonomies/{tax.pk}").json()["name"] == "linkwork-needs"
+    terms = client.get(f"{BASE}/taxonomy_terms", {"taxonomy_id": tax.pk}).json()
+    assert_page(terms, "taxonomy_term.json")
+    assert terms["total_items"] == tax.terms.count()
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "parameter"),
+    [
+        ("/services", {"page": "0"}, "page"),
+        ("/services", {"per_page": "1000"}, "per_page"),
+        ("/services", {"taxonomy_term_id": "nope"}, "taxonomy_term_id"),
+        ("/services", {"modified_after": "yesterday"}, "modified_after"),
+        ("/service_at_locations", {"postcode": "XX"}, "postcode"),
+        ("/service_at_locations", {"proximity": "5"}, "proximity"),
+        ("/services/not-a-uuid", {}, "id"),
+    ],
+)
+def test_bad_parameters_are_400_naming_the_parameter(client, db, url, params, parameter):
+    response = client.get(f"{BASE}{url}", params)
+    assert response.status_code == 400
+    assert parameter in [e["parameter"] for e in response.json()["errors"]]
+
+
+def test_unknown_or_hidden_service_is_404(client, listings):
+    cafe, _ = listings
+    Service.objects.filter(pk=cafe.pk).update(published=False)
+    assert client.get(f"{BASE}/services/{cafe.pk}").status_code == 404
+    assert client.get(f"{BASE}/services/{factories.uuid7()}").status_code == 404
+
+
+def test_service_detail_queries_constant(client, area, django_assert_max_num_queries):
+    cafe = factories.activity(area=area, name="Cafe")
+    with django_assert_max_num_queries(8):
+        client.get(f"{BASE}/services/{cafe.pk}")
