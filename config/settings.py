@@ -61,6 +61,11 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {"environment": "config.jinja2.environment"},
     },
+    {
+        # Only for third-party pages that ship Django templates (the API docs page).
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+    },
 ]
 
 DATABASES = {

@@ -21,7 +21,10 @@ class SecurityHeadersMiddleware:
         if request.user.is_authenticated:
             response.setdefault("Cache-Control", "no-store")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        response.setdefault(
-            "Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=request.csp_nonce)
-        )
+        # The interactive API docs (Swagger UI, served from our own static files) start
+        # with an inline script we do not control; every other page gets the strict policy.
+        if not (request.path.startswith("/api/") and request.path.endswith("/docs")):
+            response.setdefault(
+                "Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=request.csp_nonce)
+            )
         return response

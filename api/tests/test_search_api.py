@@ -114,3 +114,9 @@ def test_openapi_description_documents_search(client, db):
         "limit",
     } <= names
     assert "400" in operation["responses"]
+
+
+def test_api_docs_pages_render(client, db):
+    for path in ["/api/v1/docs", "/api/openreferral/docs"]:
+        response = client.get(path)
+        assert response.status_code == 200 and b"swagger" in response.content.lower()
