@@ -57,8 +57,9 @@ def url_patterns(resolver=None, namespace=""):
 
 # The public APIs (no sign-in, no personal data) have their own tests in api/tests.
 PUBLIC_API_NAMESPACES = ("api-v1:", "openreferral:")
-ROUTES = {name: route for name, route in url_patterns()
-          if not name.startswith(PUBLIC_API_NAMESPACES)}
+ROUTES = {
+    name: route for name, route in url_patterns() if not name.startswith(PUBLIC_API_NAMESPACES)
+}
 
 
 def test_every_url_has_an_expectation():
