@@ -93,6 +93,7 @@ def _save_chunk(area, chunk, needs_terms, known_terms):
             published=True,
             search_text=_search_text(r),
             last_modified=now,
+            placeless=not r.locations,
         )
         for name in SERVICE_FIELDS:
             setattr(service, name, getattr(r, name))
@@ -108,6 +109,7 @@ def _save_chunk(area, chunk, needs_terms, known_terms):
             "capacity_updated",
             "search_text",
             "last_modified",
+            "placeless",
         ],
     )
 

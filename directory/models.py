@@ -145,6 +145,8 @@ class Service(HSDSModel):
     last_verified_on = models.DateField(null=True, blank=True)
     published = models.BooleanField(default=True)
     last_modified = models.DateTimeField(auto_now=True)
+    # No location at all (telephone, online): such listings fit any place searched from.
+    placeless = models.BooleanField(default=False)
     # Words the search index holds for this listing (name, description, terms, needs).
     search_text = models.TextField(blank=True)
 
@@ -155,6 +157,7 @@ class Service(HSDSModel):
         indexes = [
             models.Index(fields=["area", "status", "published"], name="service_area_status"),
             models.Index(fields=["last_modified"], name="service_modified"),
+            models.Index(fields=["id"], condition=Q(placeless=True), name="service_placeless"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import time
 
-from django.db.models import Q
+from time import monotonic
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
 
 from directory import fulltext
 from directory.models import CostOption, Schedule, Service, ServiceAtLocation, Synonym
@@ -87,48 +89,47 @@ class Result:
 def search(query: Query) -> Result:
     words, synonym_needs = expand(query.text)
     wanted_needs = sorted(set(query.needs) | synonym_needs)
-    services = _candidates(query, words, wanted_needs)
-    rows = list(
-        services.values(
-            "id",
-            "name",
-            "is_free",
-            "capacity_available",
-            "minimum_age",
-            "maximum_age",
-            "fees_description",
-        )[:MAX_CANDIDATES]
-    )
-    if not rows:
+    places = nearby(query)
+    best = {row["id"]: row for row in listings(query, words, wanted_needs, places)}
+    if not best:
         return Result([], 0, wanted_needs)
-    ids = [row["id"] for row in rows]
-    places = _nearest_places(ids, query)
-    if query.latitude is not None:
-        rows = [
-            row for row in rows if row["id"] in places and places[row["id"]][0] <= query.radius_km
-        ]
-        ids = [row["id"] for row in rows]
+    ids = list(best)
+    if query.latitude is None:
+        places = {sid: (None, city) for sid, city in ServiceAtLocation.objects.filter(
+            service_id__in=ids).values_list("service_id", "location__city")}
     needs_met = _needs_met(ids, wanted_needs)
-    text_hits = _text_hits(ids, words)
     schedules = _schedules(ids)
     costs = _costs(ids)
     matches = [
-        _score(
-            row,
-            query,
-            wanted_needs,
-            needs_met.get(row["id"], []),
-            row["id"] in text_hits,
-            places.get(row["id"]),
-            schedules.get(row["id"], []),
-            costs.get(row["id"], []),
-        )
-        for row in rows
+        _score(row, query, wanted_needs, needs_met.get(service_id, []), row["text_hit"],
+               places.get(service_id, (None, "")), schedules.get(service_id, []),
+               costs.get(service_id, []))
+        for service_id, row in best.items()
     ]
-    matches.sort(
-        key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else 0, m.name)
-    )
-    return Result(matches[query.offset : query.offset + query.limit], len(matches), wanted_needs)
+    matches.sort(key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else 0,
+                                m.name))
+    return Result(matches[query.offset:query.offset + query.limit], len(matches), wanted_needs)
+
+
+SYNONYM_CACHE_SECONDS = 60
+_synonyms: tuple[float, list] = (0.0, [])
+
+
+def synonyms() -> list[tuple[str, set[str], set[str]]]:
+    """(phrase, words, needs) for every synonym, cached briefly: matching runs on every
+    keystroke of a search and the list changes only when an editor edits it."""
+    global _synonyms
+    loaded_at, cached = _synonyms
+    if monotonic() - loaded_at > SYNONYM_CACHE_SECONDS:
+        cached = [(s.phrase, set(s.expands_to.split()), {n.code for n in s.needs.all()})
+                  for s in Synonym.objects.prefetch_related("needs")]
+        _synonyms = (monotonic(), cached)
+    return cached
+
+
+def forget_synonyms() -> None:
+    global _synonyms
+    _synonyms = (0.0, [])
 
 
 def expand(text: str) -> tuple[list[str], set[str]]:
@@ -139,96 +140,84 @@ def expand(text: str) -> tuple[list[str], set[str]]:
     padded = f" {normal} "
     words = set(fulltext.words(normal))
     needs: set[str] = set()
-    for synonym in Synonym.objects.prefetch_related("needs"):
-        if f" {synonym.phrase} " in padded:
-            words |= set(synonym.expands_to.split())
-            needs |= {n.code for n in synonym.needs.all()}
+    for phrase, extra_words, extra_needs in synonyms():
+        if f" {phrase} " in padded:
+            words |= extra_words
+            needs |= extra_needs
     return sorted(words - STOP_WORDS), needs
 
 
-STOP_WORDS = {
-    "and",
-    "the",
-    "for",
-    "with",
-    "near",
-    "me",
-    "my",
-    "in",
-    "of",
-    "to",
-    "a",
-    "an",
-    "i",
-    "im",
-    "am",
-    "is",
-    "it",
-    "on",
-    "at",
-    "some",
-    "something",
-    "group",
-    "groups",
-}
+STOP_WORDS = {"and", "the", "for", "with", "near", "me", "my", "in", "of", "to", "a", "an", "i",
+              "im", "am", "is", "it", "on", "at", "some", "something", "group", "groups"}
 
 
-def _candidates(query: Query, words: list[str], needs: list[str]):
+def nearby_rows(query: Query):
+    """Listings at locations inside the box around the place, found through the
+    (latitude, longitude) index; None when the search has no place."""
+    if query.latitude is None:
+        return None
+    lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(query.latitude, query.longitude,
+                                                  query.radius_km)
+    rows = ServiceAtLocation.objects.filter(location__latitude__range=(lat_lo, lat_hi),
+                                            location__longitude__range=(lon_lo, lon_hi))
+    if query.wheelchair:
+        rows = rows.filter(location__wheelchair_accessible=True)
+    return rows.values_list("service_id", "location__latitude", "location__longitude",
+                            "location__city").order_by()
+
+
+def nearby(query: Query) -> dict:
+    """service id → (km, town) of its nearest location within the radius; {} without a
+    place; and for every listing, its town when the search has no place."""
+    rows = nearby_rows(query)
+    if rows is None:
+        return {}
+    best: dict = {}
+    for service_id, lat, lon, city in rows:
+        km = distance_km(query.latitude, query.longitude, lat, lon)
+        if km <= query.radius_km and (service_id not in best or km < best[service_id][0]):
+            best[service_id] = (km, city)
+    return best
+
+
+def listings_queryset(query: Query, words: list[str], needs: list[str], ids=None):
+    """Published listings passing every filter, with whether the words matched. `ids`
+    limits them to those near the place (plus those with no place at all)."""
     services = Service.objects.public()
     if query.area_id is not None:
         services = services.filter(area_id=query.area_id)
-    if query.latitude is not None:
-        lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(
-            query.latitude, query.longitude, query.radius_km
-        )
-        services = services.filter(
-            id__in=ServiceAtLocation.objects.filter(
-                location__latitude__range=(lat_lo, lat_hi),
-                location__longitude__range=(lon_lo, lon_hi),
-            ).values("service_id")
-        )
+    if ids is not None:
+        within = Q(id__in=list(ids))
+        if not query.wheelchair:
+            within |= Q(placeless=True)  # telephone, online: they fit any place
+        services = services.filter(within)
+    text_ids = fulltext.matching_ids(words)
     fit = Q()
     if needs:
-        fit |= Q(
-            id__in=Service.terms.through.objects.filter(taxonomyterm__need__code__in=needs).values(
-                "service_id"
-            )
-        )
-    text_ids = fulltext.matching_ids(words)
+        fit |= Q(Exists(Service.terms.through.objects.filter(
+            service_id=OuterRef("id"), taxonomyterm__need__code__in=needs)))
     if text_ids is not None:
         fit |= Q(id__in=text_ids)
     if fit:
         services = services.filter(fit)
     if query.free_only:
         services = services.filter(is_free=True)
-    if query.wheelchair:
-        services = services.filter(
-            id__in=ServiceAtLocation.objects.filter(location__wheelchair_accessible=True).values(
-                "service_id"
-            )
-        )
     if query.age is not None:
         services = services.filter(
             Q(minimum_age__isnull=True) | Q(minimum_age__lte=query.age),
             Q(maximum_age__isnull=True) | Q(maximum_age__gte=query.age),
         )
-    return services.order_by()
+    text_hit = (ExpressionWrapper(Q(id__in=text_ids), output_field=BooleanField())
+                if text_ids is not None else Value(False))
+    return services.annotate(text_hit=text_hit).values(
+        "id", "name", "is_free", "capacity_available", "fees_description", "placeless",
+        "text_hit",
+    ).order_by()[:MAX_CANDIDATES]
 
 
-def _nearest_places(ids, query) -> dict:
-    """service id → (distance km or None, town) of its nearest location."""
-    best: dict = {}
-    rows = ServiceAtLocation.objects.filter(service_id__in=ids).values_list(
-        "service_id", "location__latitude", "location__longitude", "location__city"
-    )
-    for service_id, lat, lon, city in rows:
-        if query.latitude is None or lat is None:
-            best.setdefault(service_id, (None, city))
-            continue
-        km = distance_km(query.latitude, query.longitude, lat, lon)
-        if service_id not in best or best[service_id][0] is None or km < best[service_id][0]:
-            best[service_id] = (km, city)
-    return best
+def listings(query: Query, words: list[str], needs: list[str], places: dict) -> list[dict]:
+    ids = None if query.latitude is None else places.keys()
+    return list(listings_queryset(query, words, needs, ids))
 
 
 def _needs_met(ids, wanted) -> dict:
@@ -241,15 +230,6 @@ def _needs_met(ids, wanted) -> dict:
     for service_id, code, label in rows:
         met.setdefault(service_id, {})[code] = label.lower()
     return {k: sorted(v.values()) for k, v in met.items()}
-
-
-def _text_hits(ids, words) -> set:
-    subquery = fulltext.matching_ids(words)
-    if subquery is None:
-        return set()
-    return set(
-        Service.objects.filter(id__in=ids).filter(id__in=subquery).values_list("id", flat=True)
-    )
 
 
 def _schedules(ids) -> dict:

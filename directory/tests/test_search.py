@@ -146,3 +146,17 @@ def test_search_from_a_postcode(area):
     place = locate("NN12 6AB")
     result = search(Query(needs=["loneliness"], latitude=place.latitude, longitude=place.longitude))
     assert names(result) == ["Towcester cafe"]
+
+
+def test_listing_without_a_place_fits_any_place(area):
+    from directory.actions import save_services
+    from directory.records import ServiceRecord
+
+    record = ServiceRecord(id=factories.uuid7(), organization_id=factories.uuid7(),
+                           organization_name="Good Neighbours", name="Telephone befriending",
+                           need_codes=["loneliness"])
+    save_services(by=None, area=area, records=[record])
+    factories.activity(area=area, name="Cafe")
+    result = search(query(needs=["loneliness"], at=(53.8, -1.55)))
+    assert names(result) == ["Telephone befriending"]
+    assert search(query(needs=["loneliness"], wheelchair=True)).total == 0
