@@ -105,3 +105,27 @@ def active_referral(allocated_referral, link_worker):
     factories.contact(allocated_referral, by=link_worker)
     allocated_referral.refresh_from_db()
     return allocated_referral
+
+
+@pytest.fixture
+def provider(area):
+    return factories.user(
+        organisation=factories.provider_org(area), role="provider", full_name="Pat Provider"
+    )
+
+
+@pytest.fixture
+def other_provider(area):
+    return factories.user(
+        organisation=factories.provider_org(area), role="provider", full_name="Olu Otherprovider"
+    )
+
+
+@pytest.fixture
+def directory_editor(service):
+    return factories.user(organisation=service, role="directory_editor", full_name="Eddie Editor")
+
+
+@pytest.fixture
+def provider_listing(area, provider):
+    return factories.activity(area=area, name="Provider cafe", owner=provider.organisation)

@@ -11,7 +11,12 @@ from organisations.models import Organisation
 ROLES_BY_KIND = {
     Organisation.Kind.GP_PRACTICE: {Role.REFERRER},
     Organisation.Kind.REFERRING_PARTNER: {Role.REFERRER},
-    Organisation.Kind.LINK_WORKER_SERVICE: {Role.TEAM_LEAD, Role.LINK_WORKER},
+    Organisation.Kind.LINK_WORKER_SERVICE: {
+        Role.TEAM_LEAD,
+        Role.LINK_WORKER,
+        Role.DIRECTORY_EDITOR,
+    },
+    Organisation.Kind.PROVIDER: {Role.PROVIDER},
     Organisation.Kind.COMMISSIONER: {Role.COMMISSIONER},
 }
 

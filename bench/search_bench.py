@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from contextlib import suppress
 from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
@@ -22,46 +23,97 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PHRASES = ["lonely", "new mum", "walking group", "money worries", "can't sleep", "choir",
-           "men's shed", "debt advice", "gardening", "feeling down", "carers", "bereavement",
-           "art class", "yoga", "befriending", ""]
-NEEDS = ["loneliness", "anxiety", "low-mood", "new-parent", "mental-health-crisis",
-         "long-term-condition", "physical-activity", "money-debt", "housing", "carer",
-         "bereavement"]
-KINDS = [("Happy Cafe", "friendly drop-in cafe social"), ("Walking group", "gentle walks"),
-         ("Men's Shed", "woodwork and repairs"), ("Choir", "community choir singing"),
-         ("Debt advice", "help with debt benefits bills"), ("Parent and baby group",
-                                                             "postnatal baby toddler"),
-         ("Relaxation class", "breathing relaxation mindfulness sleep"),
-         ("Community garden", "gardening vegetables outdoors"), ("Befriending", "weekly call"),
-         ("Art group", "painting crafts"), ("Chair yoga", "seated yoga balance"),
-         ("Peer support", "recovery peer group"), ("Carers cafe", "support for carers"),
-         ("Bereavement cafe", "loss grief talk")]
+PHRASES = [
+    "lonely",
+    "new mum",
+    "walking group",
+    "money worries",
+    "can't sleep",
+    "choir",
+    "men's shed",
+    "debt advice",
+    "gardening",
+    "feeling down",
+    "carers",
+    "bereavement",
+    "art class",
+    "yoga",
+    "befriending",
+    "",
+]
+NEEDS = [
+    "loneliness",
+    "anxiety",
+    "low-mood",
+    "new-parent",
+    "mental-health-crisis",
+    "long-term-condition",
+    "physical-activity",
+    "money-debt",
+    "housing",
+    "carer",
+    "bereavement",
+]
+KINDS = [
+    ("Happy Cafe", "friendly drop-in cafe social"),
+    ("Walking group", "gentle walks"),
+    ("Men's Shed", "woodwork and repairs"),
+    ("Choir", "community choir singing"),
+    ("Debt advice", "help with debt benefits bills"),
+    ("Parent and baby group", "postnatal baby toddler"),
+    ("Relaxation class", "breathing relaxation mindfulness sleep"),
+    ("Community garden", "gardening vegetables outdoors"),
+    ("Befriending", "weekly call"),
+    ("Art group", "painting crafts"),
+    ("Chair yoga", "seated yoga balance"),
+    ("Peer support", "recovery peer group"),
+    ("Carers cafe", "support for carers"),
+    ("Bereavement cafe", "loss grief talk"),
+]
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA"]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--services", type=int, action="append",
-                        help="directory size (repeat for several); default 3000 and 100000")
+    parser.add_argument(
+        "--services",
+        type=int,
+        action="append",
+        help="directory size (repeat for several); default 3000 and 100000",
+    )
     parser.add_argument("--queries", type=int, default=1000)
-    parser.add_argument("--database-url", default="",
-                        help="PostgreSQL URL of a database to (re)create; default SQLite")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="PostgreSQL URL of a database to (re)create; default SQLite",
+    )
     parser.add_argument("--http", type=int, default=300, help="HTTP requests to time")
     args = parser.parse_args()
     sizes = args.services or [3000, 100_000]
-    print(f"{'engine':<11}{'services':>9} | {'engine p50':>10} {'p95':>7} | {'bare SQL p50':>12} "
-          f"{'p95':>7} | {'HTTP p50':>8} {'p95':>7} | {'ratio p95':>9}")
+    print(
+        f"{'engine':<11}{'services':>9} | {'engine p50':>10} {'p95':>7} | {'bare SQL p50':>12} "
+        f"{'p95':>7} | {'HTTP p50':>8} {'p95':>7} | {'ratio p95':>9}"
+    )
     for size in sizes:
         url = _fresh_database(args.database_url, size)
-        env = dict(os.environ, DATABASE_URL=url, DJANGO_DEBUG="0",
-                   DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret"),
-                   DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost", LINKWORK_NONPROD="0")
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
-                       check=True)
-        result = subprocess.run([sys.executable, __file__, "--child", str(size),
-                                 str(args.queries), str(args.http)], cwd=ROOT, env=env,
-                                capture_output=True, text=True)
+        env = dict(
+            os.environ,
+            DATABASE_URL=url,
+            DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret"),
+            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            LINKWORK_NONPROD="0",
+        )
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        result = subprocess.run(
+            [sys.executable, __file__, "--child", str(size), str(args.queries), str(args.http)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if result.returncode:
             sys.exit(f"benchmark at {size} services failed:\n{result.stderr[-3000:]}")
         print(result.stdout.strip().splitlines()[-1], flush=True)
@@ -116,11 +168,12 @@ def child(size: int, queries: int, http_requests: int):
         # The same two statements the engine runs to narrow the field, straight on the
         # cursor: listings in the box, then those passing every filter.
         statements = [nearby_rows(q).query.sql_with_params()]
-        try:
-            statements.append(listings_queryset(q, words, sorted(set(q.needs) | needs),
-                                                nearby(q).keys()).query.sql_with_params())
-        except EmptyResultSet:
-            pass  # nothing near: the engine runs no second statement either
+        with suppress(EmptyResultSet):  # nothing near: the engine runs no second statement
+            statements.append(
+                listings_queryset(
+                    q, words, sorted(set(q.needs) | needs), nearby(q).keys()
+                ).query.sql_with_params()
+            )
         start = time.perf_counter()
         with connection.cursor() as cursor:
             for sql, params in statements:
@@ -132,8 +185,10 @@ def child(size: int, queries: int, http_requests: int):
     e50, e95 = _pct(engine)
     b50, b95 = _pct(bare)
     h50, h95 = _pct(http)
-    print(f"{connection.vendor:<11}{size:>9} | {e50:>10.1f} {e95:>7.1f} | {b50:>12.1f} "
-          f"{b95:>7.1f} | {h50:>8.1f} {h95:>7.1f} | {e95 / b95 if b95 else 0:>9.2f}")
+    print(
+        f"{connection.vendor:<11}{size:>9} | {e50:>10.1f} {e95:>7.1f} | {b50:>12.1f} "
+        f"{b95:>7.1f} | {h50:>8.1f} {h95:>7.1f} | {e95 / b95 if b95 else 0:>9.2f}"
+    )
 
 
 def generate(size, districts, rng):
@@ -149,21 +204,41 @@ def generate(size, districts, rng):
         day = rng.choice(DAYS)
         opens = rng.choice([9, 10, 13, 18])
         price = rng.choice([None, None, None, "2.00", "3.50"])
-        records.append(ServiceRecord(
-            id=_uuid(rng), organization_id=_uuid(rng), organization_name=f"{code} group",
-            name=f"{name} {code}", description=f"{name}: {words}",
-            need_codes=rng.sample(NEEDS, rng.randint(1, 3)),
-            capacity_maximum=20, capacity_available=rng.choice([None, 0, 3, 10]),
-            locations=[LocationRecord(id=_uuid(rng), name=f"{code} hall", city=code,
-                                      postal_code=f"{code} 1AA",
-                                      latitude=lat + rng.gauss(0, 0.02),
-                                      longitude=lon + rng.gauss(0, 0.03),
-                                      wheelchair_accessible=rng.random() < 0.6)],
-            schedules=[ScheduleRecord(id=_uuid(rng), byday=day, opens_at=clock(opens),
-                                      closes_at=clock(opens + 2))],
-            costs=[CostRecord(id=_uuid(rng), amount=Decimal(price) if price else Decimal(0),
-                              option="per session" if price else "Free")],
-        ))
+        records.append(
+            ServiceRecord(
+                id=_uuid(rng),
+                organization_id=_uuid(rng),
+                organization_name=f"{code} group",
+                name=f"{name} {code}",
+                description=f"{name}: {words}",
+                need_codes=rng.sample(NEEDS, rng.randint(1, 3)),
+                capacity_maximum=20,
+                capacity_available=rng.choice([None, 0, 3, 10]),
+                locations=[
+                    LocationRecord(
+                        id=_uuid(rng),
+                        name=f"{code} hall",
+                        city=code,
+                        postal_code=f"{code} 1AA",
+                        latitude=lat + rng.gauss(0, 0.02),
+                        longitude=lon + rng.gauss(0, 0.03),
+                        wheelchair_accessible=rng.random() < 0.6,
+                    )
+                ],
+                schedules=[
+                    ScheduleRecord(
+                        id=_uuid(rng), byday=day, opens_at=clock(opens), closes_at=clock(opens + 2)
+                    )
+                ],
+                costs=[
+                    CostRecord(
+                        id=_uuid(rng),
+                        amount=Decimal(price) if price else Decimal(0),
+                        option="per session" if price else "Free",
+                    )
+                ],
+            )
+        )
     save_services(by=None, area=area, records=records)
 
 
@@ -172,16 +247,34 @@ def _query(rng, districts, Query):
     text = rng.choice(PHRASES)
     needs = rng.sample(NEEDS, rng.choice([0, 0, 1, 2])) if text else rng.sample(NEEDS, 1)
     days = rng.sample(["mon", "tue", "wed", "thu", "fri"], 2) if rng.random() < 0.4 else []
-    return Query(needs=needs, text=text, latitude=lat, longitude=lon,
-                 radius_km=rng.choice([5.0, 10.0, 15.0]), days=days,
-                 free_only=rng.random() < 0.2, wheelchair=rng.random() < 0.1, limit=20)
+    return Query(
+        needs=needs,
+        text=text,
+        latitude=lat,
+        longitude=lon,
+        radius_km=rng.choice([5.0, 10.0, 15.0]),
+        days=days,
+        free_only=rng.random() < 0.2,
+        wheelchair=rng.random() < 0.1,
+        limit=20,
+    )
 
 
 def _http_times(workload):
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}",
-                               "--noreload", "--nothreading"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "runserver",
+            f"127.0.0.1:{port}",
+            "--noreload",
+            "--nothreading",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}/api/v1/activities/search"
         for _ in range(100):
@@ -192,8 +285,13 @@ def _http_times(workload):
                 time.sleep(0.1)
         times = []
         for q in workload:
-            params = [("lat", q.latitude), ("lon", q.longitude), ("radius_km", q.radius_km),
-                      ("q", q.text), ("limit", 20)] + [("needs", n) for n in q.needs]
+            params = [
+                ("lat", q.latitude),
+                ("lon", q.longitude),
+                ("radius_km", q.radius_km),
+                ("q", q.text),
+                ("limit", 20),
+            ] + [("needs", n) for n in q.needs]
             if q.days:
                 params.append(("days", ",".join(q.days)))
             if q.free_only:
@@ -212,8 +310,11 @@ def _http_times(workload):
 
 def _districts():
     with (ROOT / "geography" / "data" / "outcodes.csv").open() as handle:
-        return [(r["postcode"], float(r["latitude"]), float(r["longitude"]))
-                for r in csv.DictReader(handle) if r["latitude"]]
+        return [
+            (r["postcode"], float(r["latitude"]), float(r["longitude"]))
+            for r in csv.DictReader(handle)
+            if r["latitude"]
+        ]
 
 
 def _uuid(rng):

@@ -21,6 +21,8 @@ class Permission(StrEnum):
     TEAM_VIEW = "team.view"  # caseload sizes across the service
     AREA_FIGURES_VIEW = "area.figures_view"  # aggregates only
     DIRECTORY_VIEW = "directory.view"  # community activities (no personal data)
+    LISTING_EDIT_OWN = "directory.edit_own"  # providers: their organisation's listings
+    DIRECTORY_EDIT = "directory.edit"  # approve changes, synonyms, flags
 
 
 class Role(models.TextChoices):
@@ -28,6 +30,8 @@ class Role(models.TextChoices):
     TEAM_LEAD = "team_lead", "Team lead"
     LINK_WORKER = "link_worker", "Link worker"
     COMMISSIONER = "commissioner", "Commissioner"
+    PROVIDER = "provider", "Community provider"
+    DIRECTORY_EDITOR = "directory_editor", "Directory editor"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -54,6 +58,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         }
     ),
     Role.COMMISSIONER: frozenset({Permission.AREA_FIGURES_VIEW, Permission.DIRECTORY_VIEW}),
+    Role.PROVIDER: frozenset({Permission.LISTING_EDIT_OWN, Permission.DIRECTORY_VIEW}),
+    Role.DIRECTORY_EDITOR: frozenset({Permission.DIRECTORY_EDIT, Permission.DIRECTORY_VIEW}),
 }
 
 

@@ -102,6 +102,11 @@ def navigation(request) -> list[dict]:
         user, Permission.TEAM_VIEW
     ):
         items.append(("Caseload", "casework:caseload"))
+    if has_permission(user, Permission.LISTING_EDIT_OWN):
+        items.append(("Your listings", "directory_manage:provider_listings"))
+    if has_permission(user, Permission.DIRECTORY_EDIT):
+        items.append(("Directory changes", "directory_manage:editor_changes"))
+        items.append(("Synonyms", "directory_manage:synonyms"))
     if has_permission(user, Permission.DIRECTORY_VIEW):
         items.append(("Activities", "directory:find"))
     if has_permission(user, Permission.AREA_FIGURES_VIEW):

@@ -1,25 +1,34 @@
 """Changes to the community directory. Listings arrive as `ServiceRecord`s from forms,
 imports and the demo, and are stored here in bulk, all or nothing."""
 
+import re
+from datetime import timedelta
 from uuid import UUID
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
-from core.errors import ActionError
+from core.errors import ActionError, ConcurrentChange
+from core.permissions import Permission, require_permission
 from directory import fulltext
 from directory.models import (
     CostOption,
     Language,
+    ListingChange,
+    ListingFlag,
     Location,
     Organization,
     Schedule,
     Service,
     ServiceAtLocation,
+    Synonym,
     TaxonomyTerm,
 )
 from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
+from directory.search import forget_synonyms
 from referrals.models import Need
 
 BATCH = 1000
@@ -247,3 +256,205 @@ def update_capacity(*, by, service: Service, available: int | None) -> Service:
     service.refresh_from_db()
     audit.record_change(by=by, verb="update_capacity", obj=service, available=available)
     return service
+
+
+def _require_owner(by, service):
+    require_permission(by, Permission.LISTING_EDIT_OWN)
+    if not Service.objects.editable_by(by).filter(pk=service.pk).exists():
+        raise PermissionDenied("This listing belongs to another organisation")
+
+
+def _reindex_service(service: Service) -> None:
+    needs = " ".join(t.need.label for t in service.terms.select_related("need") if t.need)
+    places = " ".join(
+        f"{sal.location.name} {sal.location.city}"
+        for sal in service.service_at_locations.select_related("location")
+    )
+    service.search_text = " ".join(
+        [
+            service.name,
+            service.alternate_name,
+            service.description,
+            service.organization.name,
+            needs,
+            places,
+        ]
+    )
+    Service.objects.filter(pk=service.pk).update(search_text=service.search_text)
+    fulltext.reindex([(service.id, service.search_text)])
+
+
+@transaction.atomic
+def propose_change(*, by, service: Service, proposed: dict) -> ListingChange:
+    """A provider's edit: kept aside until a directory editor approves it."""
+    _require_owner(by, service)
+    changes = {
+        k: str(v).strip()
+        for k, v in proposed.items()
+        if k in ListingChange.EDITABLE_FIELDS and str(v).strip() != getattr(service, k)
+    }
+    if not changes:
+        raise ActionError("Nothing has changed")
+    if not changes.get("name", service.name):
+        raise ActionError("The listing needs a name", field="name")
+    try:
+        with transaction.atomic():
+            change = ListingChange.objects.create(service=service, proposed=changes, by=by)
+    except IntegrityError:
+        raise ActionError("A change to this listing is already waiting for approval") from None
+    audit.record_change(by=by, verb="propose_listing_change", obj=change, fields=sorted(changes))
+    return change
+
+
+def diff(change: ListingChange) -> list[tuple[str, str, str]]:
+    """(field, now, proposed) for each changed field."""
+    return [
+        (field, getattr(change.service, field), value) for field, value in change.proposed.items()
+    ]
+
+
+@transaction.atomic
+def decide_change(*, by, change: ListingChange, approve: bool, reason: str = "") -> ListingChange:
+    require_permission(by, Permission.DIRECTORY_EDIT)
+    if not approve and not reason.strip():
+        raise ActionError("Say why the change is rejected, for the provider", field="reason")
+    now = timezone.now()
+    decided = ListingChange.objects.filter(
+        pk=change.pk, status=ListingChange.Status.PENDING
+    ).update(
+        status=ListingChange.Status.APPROVED if approve else ListingChange.Status.REJECTED,
+        decided_by=by,
+        decided_at=now,
+        reason=reason.strip(),
+    )
+    if not decided:
+        raise ConcurrentChange("This change has already been decided by someone else")
+    change.refresh_from_db()
+    if approve:
+        service = Service.objects.select_for_update().get(pk=change.service_id)
+        for field, value in change.proposed.items():
+            setattr(service, field, value)
+        service.last_verified_on = timezone.localdate()
+        service.published = service.status == Service.Status.ACTIVE or service.published
+        service.save()
+        _reindex_service(service)
+    audit.record_change(
+        by=by, verb="approve_listing_change" if approve else "reject_listing_change", obj=change
+    )
+    return change
+
+
+@transaction.atomic
+def verify_listing(*, by, service: Service) -> Service:
+    """The provider confirms the listing is still right; a listing hidden for being stale
+    comes back."""
+    _require_owner(by, service)
+    Service.objects.filter(pk=service.pk).update(
+        last_verified_on=timezone.localdate(), published=True
+    )
+    service.refresh_from_db()
+    audit.record_change(by=by, verb="verify_listing", obj=service)
+    return service
+
+
+@transaction.atomic
+def set_spare_places(*, by, service: Service, available: int | None) -> Service:
+    _require_owner(by, service)
+    return update_capacity(by=by, service=service, available=available)
+
+
+@transaction.atomic
+def flag_listing(*, service: Service, message: str) -> ListingFlag:
+    """A visitor reports something wrong (no account needed)."""
+    message = message.strip()
+    if not message:
+        raise ActionError("Tell us what is wrong", field="message")
+    if len(message) > 2000:
+        raise ActionError("Keep it under 2,000 characters", field="message")
+    flag = ListingFlag.objects.create(service=service, message=message)
+    audit.record_change(by=None, verb="flag_listing", obj=flag)
+    return flag
+
+
+@transaction.atomic
+def resolve_flag(*, by, flag: ListingFlag) -> ListingFlag:
+    require_permission(by, Permission.DIRECTORY_EDIT)
+    if not ListingFlag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(
+        resolved_by=by, resolved_at=timezone.now()
+    ):
+        raise ConcurrentChange("Someone else has already dealt with this report")
+    flag.refresh_from_db()
+    audit.record_change(by=by, verb="resolve_flag", obj=flag)
+    return flag
+
+
+@transaction.atomic
+def save_synonym(
+    *, by, phrase: str, expands_to: str, needs, synonym: Synonym | None = None
+) -> Synonym:
+    require_permission(by, Permission.DIRECTORY_EDIT)
+    phrase = " ".join(re.sub(r"[^a-z0-9]+", " ", phrase.lower()).split())
+    if not phrase:
+        raise ActionError("Enter the words people use", field="phrase")
+    if not expands_to.strip() and not needs:
+        raise ActionError("Give the words it means, or the needs it is about", field="expands_to")
+    clash = Synonym.objects.filter(phrase=phrase).exclude(pk=getattr(synonym, "pk", None))
+    if clash.exists():
+        raise ActionError(f"'{phrase}' is already a synonym", field="phrase")
+    synonym = synonym or Synonym()
+    synonym.phrase = phrase
+    synonym.expands_to = " ".join(expands_to.lower().split())
+    synonym.save()
+    synonym.needs.set(needs)
+    forget_synonyms()
+    transaction.on_commit(forget_synonyms)  # again, so no other request caches the old list
+    audit.record_change(by=by, verb="save_synonym", obj=synonym)
+    return synonym
+
+
+@transaction.atomic
+def delete_synonym(*, by, synonym: Synonym) -> None:
+    require_permission(by, Permission.DIRECTORY_EDIT)
+    audit.record_change(by=by, verb="delete_synonym", obj=synonym, phrase=synonym.phrase)
+    synonym.delete()
+    forget_synonyms()
+    transaction.on_commit(forget_synonyms)
+
+
+REMIND_AFTER_DAYS = 183  # six months
+HIDE_AFTER_DAYS = 365
+
+
+@transaction.atomic
+def review_freshness(*, by, today=None) -> dict:
+    """Listings not checked for six months are due a reminder; after twelve they are hidden
+    from search until their provider confirms them."""
+    today = today or timezone.localdate()
+    stale = Service.objects.filter(published=True, status=Service.Status.ACTIVE).filter(
+        Q(last_verified_on__lt=today - timedelta(days=HIDE_AFTER_DAYS))
+        | Q(
+            last_verified_on__isnull=True,
+            created_at__date__lt=today - timedelta(days=HIDE_AFTER_DAYS),
+        )
+    )
+    hidden = stale.update(published=False)
+    due = Service.objects.filter(
+        published=True, last_verified_on__lt=today - timedelta(days=REMIND_AFTER_DAYS)
+    ).count()
+    audit.record_change(by=by, verb="review_listing_freshness", hidden=hidden, due=due)
+    return {"hidden": hidden, "reminders_due": due}
+
+
+@transaction.atomic
+def assign_owner(*, by, organization: Organization, owner) -> Organization:
+    """Let a provider's staff keep this organisation's listings (`by=None` for operators)."""
+    if by is not None:
+        require_permission(by, Permission.DIRECTORY_EDIT)
+    if owner.kind != owner.Kind.PROVIDER or owner.area_id != organization.area_id:
+        raise ActionError(
+            "Only a community provider in the same area can own listings", field="owner"
+        )
+    Organization.objects.filter(pk=organization.pk).update(owner=owner)
+    organization.refresh_from_db()
+    audit.record_change(by=by, verb="assign_listing_owner", obj=organization, owner=owner.pk)
+    return organization

@@ -264,3 +264,69 @@ class Synonym(BaseModel):
 
     def __str__(self):
         return self.phrase
+
+
+class ListingChange(BaseModel):
+    """A provider's proposed change to a listing, waiting for a directory editor."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    EDITABLE_FIELDS = [
+        "name",
+        "description",
+        "application_process",
+        "phone",
+        "email",
+        "url",
+        "fees_description",
+        "eligibility_description",
+    ]
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="changes")
+    proposed = models.JSONField()
+    by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service"],
+                condition=Q(status="pending"),
+                name="one_pending_change_per_listing",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False, decided_by__isnull=False)),
+                name="listing_change_decided_iff_not_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Change to {self.service_id} ({self.status})"
+
+
+class ListingFlag(BaseModel):
+    """A visitor's report that a listing is wrong."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="flags")
+    message = models.TextField()
+    resolved_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["resolved_at"], name="flag_open")]
+
+    def __str__(self):
+        return f"Flag on {self.service_id}"

@@ -9,7 +9,6 @@ reasons a person can read.
 import re
 from dataclasses import dataclass, field
 from datetime import time
-
 from time import monotonic
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
@@ -95,20 +94,32 @@ def search(query: Query) -> Result:
         return Result([], 0, wanted_needs)
     ids = list(best)
     if query.latitude is None:
-        places = {sid: (None, city) for sid, city in ServiceAtLocation.objects.filter(
-            service_id__in=ids).values_list("service_id", "location__city")}
+        places = {
+            sid: (None, city)
+            for sid, city in ServiceAtLocation.objects.filter(service_id__in=ids).values_list(
+                "service_id", "location__city"
+            )
+        }
     needs_met = _needs_met(ids, wanted_needs)
     schedules = _schedules(ids)
     costs = _costs(ids)
     matches = [
-        _score(row, query, wanted_needs, needs_met.get(service_id, []), row["text_hit"],
-               places.get(service_id, (None, "")), schedules.get(service_id, []),
-               costs.get(service_id, []))
+        _score(
+            row,
+            query,
+            wanted_needs,
+            needs_met.get(service_id, []),
+            row["text_hit"],
+            places.get(service_id, (None, "")),
+            schedules.get(service_id, []),
+            costs.get(service_id, []),
+        )
         for service_id, row in best.items()
     ]
-    matches.sort(key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else 0,
-                                m.name))
-    return Result(matches[query.offset:query.offset + query.limit], len(matches), wanted_needs)
+    matches.sort(
+        key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else 0, m.name)
+    )
+    return Result(matches[query.offset : query.offset + query.limit], len(matches), wanted_needs)
 
 
 SYNONYM_CACHE_SECONDS = 60
@@ -121,8 +132,10 @@ def synonyms() -> list[tuple[str, set[str], set[str]]]:
     global _synonyms
     loaded_at, cached = _synonyms
     if monotonic() - loaded_at > SYNONYM_CACHE_SECONDS:
-        cached = [(s.phrase, set(s.expands_to.split()), {n.code for n in s.needs.all()})
-                  for s in Synonym.objects.prefetch_related("needs")]
+        cached = [
+            (s.phrase, set(s.expands_to.split()), {n.code for n in s.needs.all()})
+            for s in Synonym.objects.prefetch_related("needs")
+        ]
         _synonyms = (monotonic(), cached)
     return cached
 
@@ -147,8 +160,31 @@ def expand(text: str) -> tuple[list[str], set[str]]:
     return sorted(words - STOP_WORDS), needs
 
 
-STOP_WORDS = {"and", "the", "for", "with", "near", "me", "my", "in", "of", "to", "a", "an", "i",
-              "im", "am", "is", "it", "on", "at", "some", "something", "group", "groups"}
+STOP_WORDS = {
+    "and",
+    "the",
+    "for",
+    "with",
+    "near",
+    "me",
+    "my",
+    "in",
+    "of",
+    "to",
+    "a",
+    "an",
+    "i",
+    "im",
+    "am",
+    "is",
+    "it",
+    "on",
+    "at",
+    "some",
+    "something",
+    "group",
+    "groups",
+}
 
 
 def nearby_rows(query: Query):
@@ -156,14 +192,15 @@ def nearby_rows(query: Query):
     (latitude, longitude) index; None when the search has no place."""
     if query.latitude is None:
         return None
-    lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(query.latitude, query.longitude,
-                                                  query.radius_km)
-    rows = ServiceAtLocation.objects.filter(location__latitude__range=(lat_lo, lat_hi),
-                                            location__longitude__range=(lon_lo, lon_hi))
+    lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(query.latitude, query.longitude, query.radius_km)
+    rows = ServiceAtLocation.objects.filter(
+        location__latitude__range=(lat_lo, lat_hi), location__longitude__range=(lon_lo, lon_hi)
+    )
     if query.wheelchair:
         rows = rows.filter(location__wheelchair_accessible=True)
-    return rows.values_list("service_id", "location__latitude", "location__longitude",
-                            "location__city").order_by()
+    return rows.values_list(
+        "service_id", "location__latitude", "location__longitude", "location__city"
+    ).order_by()
 
 
 def nearby(query: Query) -> dict:
@@ -194,8 +231,13 @@ def listings_queryset(query: Query, words: list[str], needs: list[str], ids=None
     text_ids = fulltext.matching_ids(words)
     fit = Q()
     if needs:
-        fit |= Q(Exists(Service.terms.through.objects.filter(
-            service_id=OuterRef("id"), taxonomyterm__need__code__in=needs)))
+        fit |= Q(
+            Exists(
+                Service.terms.through.objects.filter(
+                    service_id=OuterRef("id"), taxonomyterm__need__code__in=needs
+                )
+            )
+        )
     if text_ids is not None:
         fit |= Q(id__in=text_ids)
     if fit:
@@ -207,12 +249,24 @@ def listings_queryset(query: Query, words: list[str], needs: list[str], ids=None
             Q(minimum_age__isnull=True) | Q(minimum_age__lte=query.age),
             Q(maximum_age__isnull=True) | Q(maximum_age__gte=query.age),
         )
-    text_hit = (ExpressionWrapper(Q(id__in=text_ids), output_field=BooleanField())
-                if text_ids is not None else Value(False))
-    return services.annotate(text_hit=text_hit).values(
-        "id", "name", "is_free", "capacity_available", "fees_description", "placeless",
-        "text_hit",
-    ).order_by()[:MAX_CANDIDATES]
+    text_hit = (
+        ExpressionWrapper(Q(id__in=text_ids), output_field=BooleanField())
+        if text_ids is not None
+        else Value(False)
+    )
+    return (
+        services.annotate(text_hit=text_hit)
+        .values(
+            "id",
+            "name",
+            "is_free",
+            "capacity_available",
+            "fees_description",
+            "placeless",
+            "text_hit",
+        )
+        .order_by()[:MAX_CANDIDATES]
+    )
 
 
 def listings(query: Query, words: list[str], needs: list[str], places: dict) -> list[dict]:

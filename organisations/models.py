@@ -32,6 +32,7 @@ class Organisation(BaseModel):
         LINK_WORKER_SERVICE = "link_worker_service", "Social prescribing link worker service"
         COMMISSIONER = "commissioner", "Commissioner"
         REFERRING_PARTNER = "referring_partner", "Referring partner"
+        PROVIDER = "provider", "Community provider (VCSE)"
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="organisations")
     kind = models.CharField(max_length=30, choices=Kind.choices)

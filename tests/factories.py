@@ -135,6 +135,7 @@ def activity(
     min_age=None,
     max_age=None,
     by=None,
+    owner=None,
 ):
     from datetime import time
     from decimal import Decimal
@@ -185,4 +186,14 @@ def activity(
         ],
     )
     save_services(by=by, area=area, records=[record])
-    return Service.objects.get(pk=record.id)
+    service = Service.objects.get(pk=record.id)
+    if owner is not None:
+        from directory.actions import assign_owner
+
+        assign_owner(by=None, organization=service.organization, owner=owner)
+    return service
+
+
+def provider_org(area):
+    i = next(_seq)
+    return create_organisation(by=None, area=area, kind="provider", name=f"Provider {i}")

@@ -10,7 +10,13 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"accounts:login", "accounts:logout", "directory:find", "directory:activity"}
+PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "directory:find",
+    "directory:activity",
+    "directory:report",
+}
 PERSONAS = [
     "referrer",
     "other_practice_referrer",
@@ -18,6 +24,9 @@ PERSONAS = [
     "link_worker",
     "other_area_link_worker",
     "commissioner",
+    "provider",
+    "other_provider",
+    "directory_editor",
 ]
 REFERRERS = {"referrer": 200, "other_practice_referrer": 404}
 SERVICE_STAFF = {"team_lead": 200, "link_worker": 200, "other_area_link_worker": 404}
@@ -25,6 +34,15 @@ SERVICE_STAFF = {"team_lead": 200, "link_worker": 200, "other_area_link_worker":
 # url name -> status per persona; anyone not listed gets 403. Anonymous always goes to sign-in.
 EXPECTED = {
     "core:home": dict.fromkeys(PERSONAS, 302),
+    "directory_manage:provider_listings": {"provider": 200, "other_provider": 200},
+    "directory_manage:provider_listing": {"provider": 200, "other_provider": 404},
+    "directory_manage:provider_verify": dict.fromkeys(PERSONAS, 405),
+    "directory_manage:provider_places": dict.fromkeys(PERSONAS, 405),
+    "directory_manage:editor_changes": {"directory_editor": 200},
+    "directory_manage:editor_change": {"directory_editor": 200},
+    "directory_manage:resolve_flag": dict.fromkeys(PERSONAS, 405),
+    "directory_manage:synonyms": {"directory_editor": 200},
+    "directory_manage:synonym": {"directory_editor": 200},
     "core:area_overview": {"commissioner": 200},
     "referrals:sent": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:new": {"referrer": 200, "other_practice_referrer": 200},
@@ -67,14 +85,29 @@ def test_every_url_has_an_expectation():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_url_access_by_persona(client, request, name, active_referral, referrer, link_worker):
+def test_url_access_by_persona(
+    client, request, name, active_referral, referrer, link_worker, provider, provider_listing
+):
+    from directory.actions import propose_change
+    from directory.models import Synonym
+
     referral = active_referral
+    pks = {
+        "directory_manage:provider_listing": provider_listing.pk,
+        "directory_manage:provider_verify": provider_listing.pk,
+        "directory_manage:provider_places": provider_listing.pk,
+        "directory_manage:editor_change": propose_change(
+            by=provider, service=provider_listing, proposed={"name": "New name"}
+        ).pk,
+        "directory_manage:resolve_flag": provider_listing.pk,
+        "directory_manage:synonym": Synonym.objects.first().pk,
+    }
     if name == "referrals:triage_referral":
         referral = factories.referral(by=referrer, service=active_referral.service)
     goal = set_goal(by=link_worker, referral=active_referral, description="Get out more")
     kwargs = {}
     if "<uuid:pk>" in ROUTES[name]:
-        kwargs["pk"] = referral.pk
+        kwargs["pk"] = pks.get(name, referral.pk)
     if "<uuid:goal_pk>" in ROUTES[name]:
         kwargs["goal_pk"] = goal.pk
     url = reverse(name, kwargs=kwargs or None)

@@ -8,6 +8,8 @@ LANDING = [
     (Permission.CASE_VIEW, "casework:caseload"),
     (Permission.REFERRAL_CREATE, "referrals:sent"),
     (Permission.AREA_FIGURES_VIEW, "core:area_overview"),
+    (Permission.LISTING_EDIT_OWN, "directory_manage:provider_listings"),
+    (Permission.DIRECTORY_EDIT, "directory_manage:editor_changes"),
 ]
 
 

@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0003_needs_taxonomy_and_synonyms'),
-        ('organisations', '0001_initial'),
+        ("directory", "0003_needs_taxonomy_and_synonyms"),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='service',
-            name='placeless',
+            model_name="service",
+            name="placeless",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='service',
-            index=models.Index(condition=models.Q(('placeless', True)), fields=['id'], name='service_placeless'),
+            model_name="service",
+            index=models.Index(
+                condition=models.Q(("placeless", True)), fields=["id"], name="service_placeless"
+            ),
         ),
     ]

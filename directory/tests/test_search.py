@@ -152,9 +152,13 @@ def test_listing_without_a_place_fits_any_place(area):
     from directory.actions import save_services
     from directory.records import ServiceRecord
 
-    record = ServiceRecord(id=factories.uuid7(), organization_id=factories.uuid7(),
-                           organization_name="Good Neighbours", name="Telephone befriending",
-                           need_codes=["loneliness"])
+    record = ServiceRecord(
+        id=factories.uuid7(),
+        organization_id=factories.uuid7(),
+        organization_name="Good Neighbours",
+        name="Telephone befriending",
+        need_codes=["loneliness"],
+    )
     save_services(by=None, area=area, records=[record])
     factories.activity(area=area, name="Cafe")
     result = search(query(needs=["loneliness"], at=(53.8, -1.55)))
