@@ -22,7 +22,8 @@ from casework.actions import (
     set_goal,
 )
 from core.permissions import Role
-from directory.actions import save_services
+from directory.actions import assign_owner, flag_listing, propose_change, save_services
+from directory.models import Organization, Service
 from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
 from geography.lookup import locate
 from nonprod import county
@@ -80,7 +81,14 @@ def demo_loaded() -> bool:
 def logins() -> list[Login]:
     from accounts.models import User
 
-    rank = {Role.TEAM_LEAD: 0, Role.LINK_WORKER: 1, Role.REFERRER: 2, Role.COMMISSIONER: 3}
+    rank = {
+        Role.TEAM_LEAD: 0,
+        Role.LINK_WORKER: 1,
+        Role.REFERRER: 2,
+        Role.COMMISSIONER: 3,
+        Role.PROVIDER: 4,
+        Role.DIRECTORY_EDITOR: 5,
+    }
 
     def order(user):
         number = "".join(c for c in user.email.split("@")[0] if c.isdigit())
@@ -105,6 +113,7 @@ def load(
         setup = _organisations_and_staff(progress)
         progress(f"Creating {activities} community activities")
         save_services(by=None, area=setup.service.area, records=_activities(activities, rng))
+        _providers_and_editor(setup, progress)
     stages = _stage_plan(people, rng)
     for number, stage in enumerate(stages, start=1):
         with transaction.atomic():
@@ -173,6 +182,56 @@ def _organisations_and_staff(progress) -> Setup:
             workers_by_town.setdefault(town, []).append(worker)
     staff("commissioner", county.COMMISSIONER, icb, Role.COMMISSIONER, "Commissioning manager")
     return Setup(service, practices, team_lead, workers_by_town)
+
+
+def _providers_and_editor(setup: Setup, progress) -> None:
+    """A community provider who keeps the Towcester listings, with a change waiting, and a
+    directory editor with a visitor's report to deal with."""
+    area = setup.service.area
+    provider_org = create_organisation(
+        by=None,
+        area=area,
+        kind=Organisation.Kind.PROVIDER,
+        name="Towcester Community Groups (VCSE)",
+    )
+    provider = create_staff_user(
+        by=None,
+        email=f"provider@{EMAIL_DOMAIN}",
+        full_name="Carol Hughes",
+        organisation=provider_org,
+        role=Role.PROVIDER,
+        password=PASSWORD,
+        job_title="Volunteer coordinator",
+    )
+    create_staff_user(
+        by=None,
+        email=f"editor@{EMAIL_DOMAIN}",
+        full_name="Sunil Varma",
+        organisation=setup.service,
+        role=Role.DIRECTORY_EDITOR,
+        password=PASSWORD,
+        job_title="Directory editor",
+    )
+    towcester = Organization.objects.filter(
+        area=area, services__service_at_locations__location__city="Towcester"
+    ).distinct()
+    for organization in towcester:
+        assign_owner(by=None, organization=organization, owner=provider_org)
+    listing = Service.objects.filter(organization__owner=provider_org).order_by("name").first()
+    if listing:
+        propose_change(
+            by=provider,
+            service=listing,
+            proposed={
+                "description": listing.description + " Now with a quiet room.",
+                "application_process": "Just turn up, or ring Carol first if you are nervous.",
+            },
+        )
+        flag_listing(
+            service=listing,
+            message="The cafe has moved to the library on Park Street since September.",
+        )
+    progress("Provider and directory editor set up")
 
 
 def _activities(count: int, rng: random.Random) -> list[ServiceRecord]:

@@ -32,6 +32,8 @@ def test_demo_county_has_every_stage_working_logins_and_a_years_history():
         "Link worker",
         "Referrer",
         "Commissioner",
+        "Community provider",
+        "Directory editor",
     }
     for login in logins:
         assert authenticate(username=login.email, password=demo.PASSWORD) is not None
