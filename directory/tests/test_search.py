@@ -164,3 +164,23 @@ def test_listing_without_a_place_fits_any_place(area):
     result = search(query(needs=["loneliness"], at=(53.8, -1.55)))
     assert names(result) == ["Telephone befriending"]
     assert search(query(needs=["loneliness"], wheelchair=True)).total == 0
+
+
+def test_reimport_replaces_words_in_the_index(area):
+    from dataclasses import replace
+
+    from directory.actions import save_services
+    from directory.records import ServiceRecord
+
+    record = ServiceRecord(
+        id=factories.uuid7(),
+        organization_id=factories.uuid7(),
+        organization_name="Group",
+        name="Weekly club",
+        description="pottery wheel",
+    )
+    save_services(by=None, area=area, records=[record])
+    assert names(search(Query(text="pottery"))) == ["Weekly club"]
+    save_services(by=None, area=area, records=[replace(record, description="origami")])
+    assert search(Query(text="pottery")).total == 0
+    assert names(search(Query(text="origami"))) == ["Weekly club"]
