@@ -38,14 +38,16 @@ def reindex(rows: list[tuple[UUID, str]]) -> None:
     expression index and keeps itself up to date."""
     if connection.vendor != "sqlite" or not rows:
         return
-    # Django keeps UUIDs in SQLite as 32 hex digits; the index must match that.
-    rows = [(service_id.hex, text) for service_id, text in rows]
+    # Django keeps UUIDs in SQLite as 32 hex digits; the index must match that. The rowid is
+    # derived from the id so that replacing a row is a lookup, not a scan.
+    rows = [(_rowid(service_id), service_id.hex, text) for service_id, text in rows]
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"DELETE FROM {FTS_TABLE} WHERE service_id = %s",
-            [(service_id,) for service_id, _ in rows],
+            f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(rowid,) for rowid, _, _ in rows]
         )
-        cursor.executemany(f"INSERT INTO {FTS_TABLE} (service_id, body) VALUES (%s, %s)", rows)
+        cursor.executemany(
+            f"INSERT INTO {FTS_TABLE} (rowid, service_id, body) VALUES (%s, %s, %s)", rows
+        )
 
 
 def forget(service_ids: list[UUID]) -> None:
@@ -53,7 +55,7 @@ def forget(service_ids: list[UUID]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"DELETE FROM {FTS_TABLE} WHERE service_id = %s", [(i.hex,) for i in service_ids]
+            f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(_rowid(i),) for i in service_ids]
         )
 
 
