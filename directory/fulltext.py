@@ -33,6 +33,30 @@ def matching_ids(terms: list[str]) -> RawSQL | None:
     return RawSQL(f"SELECT service_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [query])
 
 
+def hits_among(service_ids: list[UUID], terms: list[str]) -> set[UUID]:
+    """Which of these listings match any of the words: the index is asked about these rows
+    only, so a common word costs nothing extra in a big directory."""
+    terms = sorted(set(terms))
+    if not terms or not service_ids:
+        return set()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT id FROM directory_service WHERE id = ANY(%s) AND "
+                f"to_tsvector('{PG_CONFIG}', search_text) @@ to_tsquery('{PG_CONFIG}', %s)",
+                [list(service_ids), " | ".join(f"{t}:*" for t in terms)],
+            )
+            return {row[0] for row in cursor.fetchall()}
+        rowids = {_rowid(i): i for i in service_ids}
+        placeholders = ",".join(["%s"] * len(rowids))
+        cursor.execute(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+            f"AND rowid IN ({placeholders})",
+            [" OR ".join(f'"{t}"*' for t in terms), *rowids],
+        )
+        return {rowids[row[0]] for row in cursor.fetchall()}
+
+
 def reindex(rows: list[tuple[UUID, str]]) -> None:
     """Refresh the index for (service id, search text) pairs. PostgreSQL's index is an
     expression index and keeps itself up to date."""

@@ -38,6 +38,7 @@ DAY_NAMES = {
 }
 DEFAULT_RADIUS_KM = 10.0
 MAX_CANDIDATES = 5000  # the most rows scored in Python for one query
+MAX_NEARBY = 1500  # the most listings near a place considered for one query
 
 WEIGHT_NEED = 0.40
 WEIGHT_TEXT = 0.20
@@ -214,6 +215,9 @@ def nearby(query: Query) -> dict:
         km = distance_km(query.latitude, query.longitude, lat, lon)
         if km <= query.radius_km and (service_id not in best or km < best[service_id][0]):
             best[service_id] = (km, city)
+    if len(best) > MAX_NEARBY:
+        # In the densest cities, rank only the nearest: they are the ones people go to.
+        best = dict(sorted(best.items(), key=lambda item: item[1][0])[:MAX_NEARBY])
     return best
 
 
@@ -224,20 +228,19 @@ def listings_queryset(query: Query, words: list[str], needs: list[str], ids=None
     if query.area_id is not None:
         services = services.filter(area_id=query.area_id)
     if ids is not None:
-        within = Q(id__in=list(ids))
+        ids = list(ids)
         if not query.wheelchair:
-            within |= Q(placeless=True)  # telephone, online: they fit any place
-        services = services.filter(within)
-    text_ids = fulltext.matching_ids(words)
+            # Telephone and online listings fit any place.
+            ids += list(Service.objects.filter(placeless=True).values_list("id", flat=True))
+        services = services.filter(id__in=ids)
+        # Near a place the candidates are few: ask the text index about them alone.
+        text_ids = list(fulltext.hits_among(ids, words)) if words else None
+    else:
+        text_ids = fulltext.matching_ids(words)
     fit = Q()
     if needs:
-        fit |= Q(
-            Exists(
-                Service.terms.through.objects.filter(
-                    service_id=OuterRef("id"), taxonomyterm__need__code__in=needs
-                )
-            )
-        )
+        fit |= Q(Exists(Service.terms.through.objects.filter(
+            service_id=OuterRef("id"), taxonomyterm__need__code__in=needs)))
     if text_ids is not None:
         fit |= Q(id__in=text_ids)
     if fit:

@@ -184,3 +184,12 @@ def test_reimport_replaces_words_in_the_index(area):
     save_services(by=None, area=area, records=[replace(record, description="origami")])
     assert search(Query(text="pottery")).total == 0
     assert names(search(Query(text="origami"))) == ["Weekly club"]
+
+
+def test_dense_places_rank_the_nearest(area, monkeypatch):
+    from directory import search as engine
+
+    monkeypatch.setattr(engine, "MAX_NEARBY", 2)
+    for i, lat in enumerate([52.131, 52.132, 52.2]):
+        factories.activity(area=area, name=f"Cafe {i}", latitude=lat)
+    assert names(search(query(needs=["loneliness"]))) == ["Cafe 0", "Cafe 1"]
