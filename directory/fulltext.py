@@ -47,14 +47,12 @@ def hits_among(service_ids: list[UUID], terms: list[str]) -> set[UUID]:
                 [list(service_ids), " | ".join(f"{t}:*" for t in terms)],
             )
             return {row[0] for row in cursor.fetchall()}
+        # FTS5 re-runs the whole match for each rowid it is asked about, so take the match
+        # list once (rowids only, from the index) and intersect here.
         rowids = {_rowid(i): i for i in service_ids}
-        placeholders = ",".join(["%s"] * len(rowids))
-        cursor.execute(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-            f"AND rowid IN ({placeholders})",
-            [" OR ".join(f'"{t}"*' for t in terms), *rowids],
-        )
-        return {rowids[row[0]] for row in cursor.fetchall()}
+        cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
+                       [" OR ".join(f'"{t}"*' for t in terms)])
+        return {rowids[row[0]] for row in cursor.fetchall() if row[0] in rowids}
 
 
 def reindex(rows: list[tuple[UUID, str]]) -> None:
