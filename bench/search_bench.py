@@ -104,6 +104,7 @@ def main():
             DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret"),
             DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
             LINKWORK_NONPROD="0",
+            DATABASE_CONN_MAX_AGE="60",  # a real deployment keeps connections open
         )
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True

@@ -38,7 +38,7 @@ DAY_NAMES = {
 }
 DEFAULT_RADIUS_KM = 10.0
 MAX_CANDIDATES = 5000  # the most rows scored in Python for one query
-MAX_NEARBY = 1500  # the most listings near a place considered for one query
+MAX_NEARBY = 500  # the most listings near a place considered for one query
 
 WEIGHT_NEED = 0.40
 WEIGHT_TEXT = 0.20
