@@ -50,8 +50,10 @@ def hits_among(service_ids: list[UUID], terms: list[str]) -> set[UUID]:
         # FTS5 re-runs the whole match for each rowid it is asked about, so take the match
         # list once (rowids only, from the index) and intersect here.
         rowids = {_rowid(i): i for i in service_ids}
-        cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
-                       [" OR ".join(f'"{t}"*' for t in terms)])
+        cursor.execute(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
+            [" OR ".join(f'"{t}"*' for t in terms)],
+        )
         return {rowids[row[0]] for row in cursor.fetchall() if row[0] in rowids}
 
 

@@ -239,8 +239,13 @@ def listings_queryset(query: Query, words: list[str], needs: list[str], ids=None
         text_ids = fulltext.matching_ids(words)
     fit = Q()
     if needs:
-        fit |= Q(Exists(Service.terms.through.objects.filter(
-            service_id=OuterRef("id"), taxonomyterm__need__code__in=needs)))
+        fit |= Q(
+            Exists(
+                Service.terms.through.objects.filter(
+                    service_id=OuterRef("id"), taxonomyterm__need__code__in=needs
+                )
+            )
+        )
     if text_ids is not None:
         fit |= Q(id__in=text_ids)
     if fit:
