@@ -188,12 +188,14 @@ STOP_WORDS = {
 }
 
 
-def nearby_rows(query: Query):
+def nearby_rows(query: Query, radius_km: float | None = None):
     """Listings at locations inside the box around the place, found through the
     (latitude, longitude) index; None when the search has no place."""
     if query.latitude is None:
         return None
-    lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(query.latitude, query.longitude, query.radius_km)
+    lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(
+        query.latitude, query.longitude, radius_km or query.radius_km
+    )
     rows = ServiceAtLocation.objects.filter(
         location__latitude__range=(lat_lo, lat_hi), location__longitude__range=(lon_lo, lon_hi)
     )
@@ -205,20 +207,25 @@ def nearby_rows(query: Query):
 
 
 def nearby(query: Query) -> dict:
-    """service id → (km, town) of its nearest location within the radius; {} without a
-    place; and for every listing, its town when the search has no place."""
-    rows = nearby_rows(query)
-    if rows is None:
+    """service id → (km, town) of its nearest location within the radius, at most the
+    nearest MAX_NEARBY; {} without a place.
+
+    A third of the radius is tried first: in a city it already holds the nearest
+    MAX_NEARBY, and then nothing farther can be among them, so the wide box is never read.
+    """
+    if query.latitude is None:
         return {}
-    best: dict = {}
-    for service_id, lat, lon, city in rows:
-        km = distance_km(query.latitude, query.longitude, lat, lon)
-        if km <= query.radius_km and (service_id not in best or km < best[service_id][0]):
-            best[service_id] = (km, city)
-    if len(best) > MAX_NEARBY:
-        # In the densest cities, rank only the nearest: they are the ones people go to.
-        best = dict(sorted(best.items(), key=lambda item: item[1][0])[:MAX_NEARBY])
-    return best
+    inner = query.radius_km / 3
+    for radius in (inner, query.radius_km):
+        best: dict = {}
+        for service_id, lat, lon, city in nearby_rows(query, radius):
+            km = distance_km(query.latitude, query.longitude, lat, lon)
+            if km <= radius and (service_id not in best or km < best[service_id][0]):
+                best[service_id] = (km, city)
+        if len(best) >= MAX_NEARBY:
+            break
+    # In the densest cities, rank only the nearest: they are the ones people go to.
+    return dict(sorted(best.items(), key=lambda item: item[1][0])[:MAX_NEARBY])
 
 
 def listings_queryset(query: Query, words: list[str], needs: list[str], ids=None):

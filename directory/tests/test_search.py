@@ -193,3 +193,15 @@ def test_dense_places_rank_the_nearest(area, monkeypatch):
     for i, lat in enumerate([52.131, 52.132, 52.2]):
         factories.activity(area=area, name=f"Cafe {i}", latitude=lat)
     assert names(search(query(needs=["loneliness"]))) == ["Cafe 0", "Cafe 1"]
+
+
+def test_dense_places_answer_from_the_inner_box(area, monkeypatch):
+    from directory import search as engine
+
+    monkeypatch.setattr(engine, "MAX_NEARBY", 2)
+    factories.activity(area=area, name="Far", latitude=52.19)  # ~6.7 km: outside 10/3 km
+    factories.activity(area=area, name="Near 1", latitude=52.131)
+    factories.activity(area=area, name="Near 2", latitude=52.133)
+    assert names(search(query(needs=["loneliness"], radius_km=10))) == ["Near 1", "Near 2"]
+    monkeypatch.setattr(engine, "MAX_NEARBY", 3)  # not enough inside: the wide box is read
+    assert names(search(query(needs=["loneliness"], radius_km=10))) == ["Near 1", "Near 2", "Far"]
