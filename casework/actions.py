@@ -3,7 +3,8 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from casework.models import ActivitySuggestion, Contact, Goal, WhatMatters
+from casework.models import ActivitySuggestion, Availability, Contact, Goal, WhatMatters
+from casework.presenters import describe_availability
 from core import audit
 from core.errors import ActionError, ConcurrentChange
 from core.permissions import Permission, require_permission
@@ -216,3 +217,43 @@ def suggest_activity(*, by, referral: Referral, service) -> ActivitySuggestion:
     )
     audit.record_change(by=by, verb="suggest_activity", obj=suggestion, person=referral.person)
     return suggestion
+
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@transaction.atomic
+def record_availability(
+    *, by, referral: Referral, days: list[str], time_of_day: str = "", notes: str = ""
+) -> Availability:
+    """When the person is free. Saving again replaces it: it is the person's answer now,
+    and the timeline keeps what it was."""
+    referral = _lock_workable(referral, by)
+    unknown = [d for d in days if d not in WEEKDAYS]
+    if unknown:
+        raise ActionError(f"'{unknown[0]}' is not a day of the week", field="days")
+    if time_of_day not in Availability.TimeOfDay.values:
+        raise ActionError("Choose a time of day", field="time_of_day")
+    notes = notes.strip()
+    if len(notes) > 200:
+        raise ActionError("Keep the notes under 200 characters", field="notes")
+    now = timezone.now()
+    availability, _ = Availability.objects.update_or_create(
+        referral=referral,
+        defaults={
+            "days": ",".join(d for d in WEEKDAYS if d in days),
+            "time_of_day": time_of_day,
+            "notes": notes,
+            "updated_by": by,
+            "updated_at": now,
+        },
+    )
+    ReferralEvent.objects.create(
+        referral=referral,
+        at=now,
+        by=by,
+        kind=ReferralEvent.Kind.AVAILABILITY,
+        summary="When they are free: " + describe_availability(availability),
+    )
+    audit.record_change(by=by, verb="record_availability", obj=availability, person=referral.person)
+    return availability

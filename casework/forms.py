@@ -3,8 +3,9 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
-from casework.models import Contact, Goal
+from casework.models import Availability, Contact, Goal
 from core.forms import ActionFormMixin, DateInputField, VersionField
+from directory.forms import DAY_CHOICES
 from referrals.models import DischargeReason
 
 
@@ -114,3 +115,25 @@ class DischargeForm(ActionFormMixin, forms.Form):
         if reason and reason.code == "other" and not data.get("note", "").strip():
             self.add_error("note", "Say why the person is being discharged")
         return data
+
+
+class AvailabilityForm(ActionFormMixin, forms.Form):
+    days = forms.MultipleChoiceField(
+        label="Which days are they free?",
+        help_text="Leave all empty if any day suits them",
+        choices=DAY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    time_of_day = forms.ChoiceField(
+        label="What time of day?",
+        choices=Availability.TimeOfDay.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    notes = forms.CharField(
+        label="Anything else about when (optional)",
+        help_text='In their words, like "not in school holidays"',
+        max_length=200,
+        required=False,
+    )

@@ -118,3 +118,29 @@ class ActivitySuggestion(BaseModel):
 
     def __str__(self):
         return f"{self.service_id} for {self.referral_id}"
+
+
+class Availability(BaseModel):
+    """When the person is free for activities, as they told their link worker: the days,
+    and a time of day. Matching starts from it."""
+
+    class TimeOfDay(models.TextChoices):
+        ANY = "", "Any time"
+        MORNING = "morning", "Mornings"
+        AFTERNOON = "afternoon", "Afternoons"
+        EVENING = "evening", "Evenings"
+
+    referral = models.OneToOneField(
+        "referrals.Referral", on_delete=models.PROTECT, related_name="availability"
+    )
+    days = models.CharField(max_length=30, blank=True, help_text="mon,tue,… (none: any day)")
+    time_of_day = models.CharField(max_length=10, choices=TimeOfDay.choices, blank=True)
+    notes = models.CharField(max_length=200, blank=True, help_text="In the person's words")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    @property
+    def day_list(self) -> list[str]:
+        return [d for d in self.days.split(",") if d]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.views import activities, case, caseload, contacts, discharge, plan
+from casework.views import activities, availability, case, caseload, contacts, discharge, plan
 
 app_name = "casework"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:pk>/goals/new/", plan.new_goal, name="new_goal"),
     path("<uuid:pk>/goals/<uuid:goal_pk>/review/", plan.review_goal, name="review_goal"),
     path("<uuid:pk>/discharge/", discharge.discharge, name="discharge"),
+    path("<uuid:pk>/free/", availability.availability, name="availability"),
     path("<uuid:pk>/activities/", activities.find_for_person, name="find_activities"),
     path("<uuid:pk>/activities/suggest/", activities.suggest, name="suggest_activity"),
 ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core import audit
 from core.errors import ActionError, ConcurrentChange
 from core.permissions import Permission, require_permission
-from directory import fulltext
+from directory import listing_fields, search_index
 from directory.models import (
     CostOption,
     Language,
@@ -29,7 +29,6 @@ from directory.models import (
 )
 from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
 from directory.search import forget_synonyms
-from referrals.models import Need
 
 BATCH = 1000
 SERVICE_FIELDS = [
@@ -100,9 +99,7 @@ def _save_chunk(area, chunk, needs_terms, known_terms):
             is_free=r.is_free,
             capacity_updated=now if r.capacity_available is not None else None,
             published=True,
-            search_text=_search_text(r),
             last_modified=now,
-            placeless=not r.locations,
         )
         for name in SERVICE_FIELDS:
             setattr(service, name, getattr(r, name))
@@ -116,9 +113,7 @@ def _save_chunk(area, chunk, needs_terms, known_terms):
             "organization",
             "is_free",
             "capacity_updated",
-            "search_text",
             "last_modified",
-            "placeless",
         ],
     )
 
@@ -169,26 +164,8 @@ def _save_chunk(area, chunk, needs_terms, known_terms):
         term_ids |= set(r.term_ids)
         links += [Service.terms.through(service_id=r.id, taxonomyterm_id=t) for t in term_ids]
     Service.terms.through.objects.bulk_create(links)
-    fulltext.reindex([(s.id, s.search_text) for s in services])
+    search_index.refresh(ids)
     return len(chunk) - len(existing), len(existing)
-
-
-def _search_text(r: ServiceRecord) -> str:
-    need_labels = " ".join(n.label for n in _need_labels(r.need_codes))
-    places = " ".join(f"{loc.name} {loc.city}" for loc in r.locations)
-    return " ".join(
-        [r.name, r.alternate_name, r.description, r.organization_name, need_labels, places]
-    )
-
-
-_NEED_CACHE: dict[str, Need] = {}
-
-
-def _need_labels(codes):
-    missing = [c for c in codes if c not in _NEED_CACHE]
-    if missing:
-        _NEED_CACHE.update({n.code: n for n in Need.objects.filter(code__in=missing)})
-    return [_NEED_CACHE[c] for c in codes if c in _NEED_CACHE]
 
 
 def _child_id(parent: UUID, other: UUID) -> UUID:
@@ -254,6 +231,7 @@ def update_capacity(*, by, service: Service, available: int | None) -> Service:
         capacity_available=available, capacity_updated=timezone.now()
     )
     service.refresh_from_db()
+    search_index.refresh([service.pk])
     audit.record_change(by=by, verb="update_capacity", obj=service, available=available)
     return service
 
@@ -264,39 +242,27 @@ def _require_owner(by, service):
         raise PermissionDenied("This listing belongs to another organisation")
 
 
-def _reindex_service(service: Service) -> None:
-    needs = " ".join(t.need.label for t in service.terms.select_related("need") if t.need)
-    places = " ".join(
-        f"{sal.location.name} {sal.location.city}"
-        for sal in service.service_at_locations.select_related("location")
-    )
-    service.search_text = " ".join(
-        [
-            service.name,
-            service.alternate_name,
-            service.description,
-            service.organization.name,
-            needs,
-            places,
-        ]
-    )
-    Service.objects.filter(pk=service.pk).update(search_text=service.search_text)
-    fulltext.reindex([(service.id, service.search_text)])
-
-
 @transaction.atomic
 def propose_change(*, by, service: Service, proposed: dict) -> ListingChange:
-    """A provider's edit: kept aside until a directory editor approves it."""
+    """A provider's edit, kept aside until a directory editor approves it. `proposed` maps
+    `listing_fields.FIELDS` names to a form's values; only what differs is kept."""
     _require_owner(by, service)
-    changes = {
-        k: str(v).strip()
-        for k, v in proposed.items()
-        if k in ListingChange.EDITABLE_FIELDS and str(v).strip() != getattr(service, k)
-    }
+    now = listing_fields.editable(service)
+    changes = {}
+    for name, value in proposed.items():
+        if name not in listing_fields.FIELDS:
+            continue
+        if name not in now:
+            raise ActionError(
+                "Ask the directory editor to change this for you: it is more than this form "
+                "can show",
+                field=name,
+            )
+        new = listing_fields.FIELDS[name].clean(value)
+        if new != now[name]:
+            changes[name] = new
     if not changes:
         raise ActionError("Nothing has changed")
-    if not changes.get("name", service.name):
-        raise ActionError("The listing needs a name", field="name")
     try:
         with transaction.atomic():
             change = ListingChange.objects.create(service=service, proposed=changes, by=by)
@@ -307,10 +273,21 @@ def propose_change(*, by, service: Service, proposed: dict) -> ListingChange:
 
 
 def diff(change: ListingChange) -> list[tuple[str, str, str]]:
-    """(field, now, proposed) for each changed field."""
-    return [
-        (field, getattr(change.service, field), value) for field, value in change.proposed.items()
-    ]
+    """(label, now, proposed) in words, for each field the change touches."""
+    rows = []
+    for name, value in change.proposed.items():
+        field = listing_fields.FIELDS.get(name)
+        if field is None:
+            continue
+        now = field.current(change.service)
+        rows.append(
+            (
+                field.label,
+                field.show(now) if now is not None else "(set by the directory editor)",
+                field.show(value),
+            )
+        )
+    return rows
 
 
 @transaction.atomic
@@ -332,12 +309,15 @@ def decide_change(*, by, change: ListingChange, approve: bool, reason: str = "")
     change.refresh_from_db()
     if approve:
         service = Service.objects.select_for_update().get(pk=change.service_id)
-        for field, value in change.proposed.items():
-            setattr(service, field, value)
+        touched = {service.pk}
+        for name, value in change.proposed.items():
+            if name in listing_fields.FIELDS:
+                touched |= listing_fields.FIELDS[name].apply(service, value)
+        # The provider has looked at it: it counts as checked, and comes back if stale.
         service.last_verified_on = timezone.localdate()
-        service.published = service.status == Service.Status.ACTIVE or service.published
+        service.published = service.published or service.status == Service.Status.ACTIVE
         service.save()
-        _reindex_service(service)
+        search_index.refresh(touched)
     audit.record_change(
         by=by, verb="approve_listing_change" if approve else "reject_listing_change", obj=change
     )
@@ -353,6 +333,7 @@ def verify_listing(*, by, service: Service) -> Service:
         last_verified_on=timezone.localdate(), published=True
     )
     service.refresh_from_db()
+    search_index.refresh([service.pk])
     audit.record_change(by=by, verb="verify_listing", obj=service)
     return service
 
@@ -437,7 +418,12 @@ def review_freshness(*, by, today=None) -> dict:
             created_at__date__lt=today - timedelta(days=HIDE_AFTER_DAYS),
         )
     )
-    hidden = stale.update(published=False)
+    stale_ids = list(stale.values_list("id", flat=True))
+    hidden = 0
+    for start in range(0, len(stale_ids), BATCH):
+        chunk = stale_ids[start : start + BATCH]
+        hidden += Service.objects.filter(id__in=chunk).update(published=False)
+        search_index.refresh(chunk)
     due = Service.objects.filter(
         published=True, last_verified_on__lt=today - timedelta(days=REMIND_AFTER_DAYS)
     ).count()

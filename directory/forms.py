@@ -1,9 +1,11 @@
 from datetime import time
+from decimal import Decimal
 
 from django import forms
 
 from core.forms import ActionFormMixin
-from directory.search import DAYS, Query
+from directory.listing_fields import TEXT_FIELDS
+from directory.search import DAYS, ICAL_DAYS, Query
 from geography.lookup import PostcodeError, locate
 from referrals.models import Need
 
@@ -67,6 +69,18 @@ class FindActivityForm(ActionFormMixin, forms.Form):
     time = forms.ChoiceField(label="Time of day", choices=TIME_CHOICES, required=False)
     free_only = forms.BooleanField(label="Free only", required=False)
     wheelchair = forms.BooleanField(label="Step-free access", required=False)
+    age = forms.IntegerField(
+        label="Your age (optional)",
+        help_text="So you only see what you can join",
+        min_value=0,
+        max_value=120,
+        required=False,
+        error_messages={
+            "invalid": "Enter your age in years, like 34",
+            "min_value": "Enter an age from 0 to 120",
+            "max_value": "Enter an age from 0 to 120",
+        },
+    )
 
     def clean(self):
         data = super().clean()
@@ -96,5 +110,144 @@ class FindActivityForm(ActionFormMixin, forms.Form):
             to_time=time.fromisoformat(window[1]) if window else None,
             free_only=bool(data.get("free_only")),
             wheelchair=bool(data.get("wheelchair")),
+            age=data.get("age"),
             **extra,
         )
+
+
+SESSION_ROWS = 4
+DAY_OPTIONS = [("", "No session")] + [
+    (code, label) for code, (_, label) in zip(ICAL_DAYS, DAY_CHOICES, strict=True)
+]
+TIME_FORMATS = ["%H:%M", "%H.%M", "%H%M"]
+
+
+class ListingForm(ActionFormMixin, forms.Form):
+    """A provider's change to their listing. Fields the listing cannot be edited through
+    here (see `listing_fields.editable`) are left out."""
+
+    name = forms.CharField(label="Name", max_length=200)
+    description = forms.CharField(label="What happens there", widget=forms.Textarea, required=False)
+    application_process = forms.CharField(
+        label="How to join", widget=forms.Textarea, required=False
+    )
+    fees_description = forms.CharField(label="Cost, in words", required=False)
+    eligibility_description = forms.CharField(label="Who it is for, in words", required=False)
+    phone = forms.CharField(label="Phone", max_length=30, required=False)
+    email = forms.EmailField(label="Email", required=False)
+    url = forms.URLField(label="Website", required=False, assume_scheme="https")
+    cost = forms.DecimalField(
+        label="Cost a session, in pounds",
+        help_text="0 if it is free. Leave empty if you would rather not say.",
+        min_value=0,
+        max_value=Decimal("9999.99"),
+        decimal_places=2,
+        required=False,
+        error_messages={
+            "invalid": "Enter the cost like 3.50, or 0 if it is free",
+            "min_value": "The cost cannot be less than 0",
+            "max_value": "Enter a cost under £10,000",
+            "max_decimal_places": "Enter the cost in pounds and pence, like 3.50",
+        },
+    )
+    minimum_age = forms.IntegerField(
+        label="Youngest age", min_value=0, max_value=120, required=False
+    )
+    maximum_age = forms.IntegerField(label="Oldest age", min_value=0, max_value=120, required=False)
+    needs = forms.MultipleChoiceField(
+        label="What it helps with",
+        help_text="Link workers find you by these",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    wheelchair = forms.ChoiceField(
+        label="Is there step-free access?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, editable: dict, **kwargs):
+        initial = dict(editable)
+        sessions = _sessions(editable.get("sessions", ""))
+        for i, (day, opens, closes) in enumerate(sessions):
+            initial |= {f"day_{i}": day, f"opens_{i}": opens, f"closes_{i}": closes}
+        low, _, high = editable.get("ages", "").partition("-")
+        initial |= {"minimum_age": low or None, "maximum_age": high or None}
+        initial["needs"] = editable.get("needs", "").split()
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["needs"].choices = [
+            (n.code, n.label) for n in Need.objects.filter(active=True).exclude(code="other")
+        ]
+        if "sessions" in editable:
+            for i in range(max(SESSION_ROWS, len(sessions) + 1)):
+                self.fields[f"day_{i}"] = forms.ChoiceField(
+                    label=f"Session {i + 1}: day", choices=DAY_OPTIONS, required=False
+                )
+                self.fields[f"opens_{i}"] = forms.TimeField(
+                    label="Starts",
+                    input_formats=TIME_FORMATS,
+                    required=False,
+                    error_messages={"invalid": "Enter a time like 10:00"},
+                )
+                self.fields[f"closes_{i}"] = forms.TimeField(
+                    label="Ends",
+                    input_formats=TIME_FORMATS,
+                    required=False,
+                    error_messages={"invalid": "Enter a time like 12:30"},
+                )
+        self.session_rows = [
+            (self[f"day_{i}"], self[f"opens_{i}"], self[f"closes_{i}"])
+            for i in range(SESSION_ROWS)
+            if f"day_{i}" in self.fields
+        ]
+        for name, field in [("cost", "cost"), ("ages", "minimum_age"), ("ages", "maximum_age")]:
+            if name not in editable:
+                del self.fields[field]
+        for name in ("needs", "wheelchair"):
+            if name not in editable:
+                del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        for i in range(len(self.session_rows)):
+            day, opens, closes = (data.get(f"{k}_{i}") for k in ("day", "opens", "closes"))
+            if day and not (opens and closes):
+                self.add_error(f"opens_{i}", "Give the start and end time of this session")
+            elif (opens or closes) and not day:
+                self.add_error(f"day_{i}", "Choose the day of this session")
+            elif day and opens >= closes:
+                self.add_error(f"closes_{i}", "The session must end after it starts")
+        low, high = data.get("minimum_age"), data.get("maximum_age")
+        if low is not None and high is not None and low > high:
+            self.add_error("maximum_age", "The oldest age must not be less than the youngest")
+        return data
+
+    def add_action_error(self, error) -> None:
+        # The action names whole fields; the form asks for them in parts.
+        field = {"ages": "maximum_age", "sessions": "day_0"}.get(error.field, error.field)
+        self.add_error(field if field in self.fields else None, error.message)
+
+    def proposed(self) -> dict:
+        """The form's values in the shape `directory.actions.propose_change` takes."""
+        data = self.cleaned_data
+        proposed = {
+            k: data[k] for k in [*TEXT_FIELDS, "cost", "needs", "wheelchair"] if k in self.fields
+        }
+        if "minimum_age" in self.fields:
+            proposed["ages"] = (data.get("minimum_age"), data.get("maximum_age"))
+        if self.session_rows:
+            proposed["sessions"] = [
+                (data[f"day_{i}"], data[f"opens_{i}"], data[f"closes_{i}"])
+                for i in range(len(self.session_rows))
+                if data.get(f"day_{i}")
+            ]
+        return proposed
+
+
+def _sessions(text: str) -> list[tuple[str, str, str]]:
+    rows = []
+    for part in filter(None, text.split(";")):
+        day, _, hours = part.partition(" ")
+        opens, _, closes = hours.partition("-")
+        rows.append((day, opens, closes))
+    return rows

@@ -1,108 +1,126 @@
-"""Full-text search over listings with each engine's own index: FTS5 on SQLite, a GIN
-index on a tsvector expression on PostgreSQL. Words are matched as prefixes ("relax"
-finds "relaxation") and any word may match."""
+"""Full-text search over listings with each engine's own index: an FTS5 table on SQLite,
+a GIN index on a tsvector expression on PostgreSQL, both over `SearchDocument`.
 
+Each document holds the listing's words (`body`) and the grid cells of its places
+(`cells`, words like `zzg28302248`), so "these words, near here" is answered inside the
+index: it returns the few listings nearby, not every match in England. Words are matched as
+prefixes ("relax" finds "relaxation") and any word may match. A person's words never match
+the cell words: FTS5 filters by column, and words starting with the cell prefix are dropped
+from queries (on PostgreSQL, tsvector weights would keep them apart too, but a weighted
+query makes it recompute every candidate's tsvector).
+"""
+
+import json
 import re
-from uuid import UUID
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
+from geography.grid import TOKEN_PREFIX
+
 WORD_RE = re.compile(r"[a-z0-9]+")
-FTS_TABLE = "directory_service_fts"
-PG_CONFIG = "english"
+FTS_TABLE = "directory_search_fts"
+GIN_INDEX = "directory_searchdocument_gin"
+PLACELESS = f"{TOKEN_PREFIX}placeless"  # the cell word of listings with no place at all
+# The indexed expression; a query must repeat it exactly for PostgreSQL to use the index.
+PG_VECTOR = "(to_tsvector('simple', cells) || to_tsvector('english', body))"
 
 
 def words(text: str) -> list[str]:
-    return [w for w in WORD_RE.findall((text or "").lower()) if len(w) > 1]
+    return [
+        w
+        for w in WORD_RE.findall((text or "").lower())
+        if len(w) > 1 and not w.startswith(TOKEN_PREFIX)
+    ]
 
 
-def matching_ids(terms: list[str]) -> RawSQL | None:
-    """A subquery of service ids whose text matches any of `terms`, or None if no terms."""
+def _fts5_query(terms: list[str], cells: list[str] | None) -> str:
+    text = "body : (" + " OR ".join(f'"{t}"*' for t in terms) + ")"
+    if cells is None:
+        return text
+    return "cells : (" + " OR ".join([*cells, PLACELESS]) + ") AND " + text
+
+
+def _pg_condition(terms: list[str], cells: list[str] | None) -> tuple[str, list[str]]:
+    sql = f"{PG_VECTOR} @@ to_tsquery('english', %s)"
+    params = [" | ".join(f"{t}:*" for t in terms)]
+    if cells is not None:
+        sql = f"{PG_VECTOR} @@ (to_tsquery('simple', %s) && to_tsquery('english', %s))"
+        params.insert(0, " | ".join([*cells, PLACELESS]))
+    return sql, params
+
+
+def matching_keys(terms: list[str], cells: list[str] | None = None) -> set[int]:
+    """Keys of the search documents whose words match any of `terms` and, when `cells`
+    (grid tokens) are given, that have a place in one of them or no place at all."""
+    terms = sorted(set(terms))
+    if not terms:
+        return set()
+    if connection.vendor == "postgresql":
+        condition, params = _pg_condition(terms, cells)
+        sql = f"SELECT key FROM directory_searchdocument WHERE {condition}"
+    else:
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        params = [_fts5_query(terms, cells)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def one_of(keys: set[int]) -> RawSQL:
+    """A subquery listing these integers, for `field__in=`: one parameter however many
+    there are (SQLite limits how many parameters a statement may have)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [sorted(keys)])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(sorted(keys))])
+
+
+def matching_service_ids(terms: list[str]) -> RawSQL | None:
+    """A subquery of service ids whose words match any of `terms`, anywhere."""
     terms = sorted(set(terms))
     if not terms:
         return None
     if connection.vendor == "postgresql":
-        query = " | ".join(f"{t}:*" for t in terms)
-        return RawSQL(
-            "SELECT id FROM directory_service WHERE "
-            f"to_tsvector('{PG_CONFIG}', search_text) @@ to_tsquery('{PG_CONFIG}', %s)",
-            [query],
-        )
-    query = " OR ".join(f'"{t}"*' for t in terms)
-    return RawSQL(f"SELECT service_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [query])
+        condition, params = _pg_condition(terms, None)
+        return RawSQL(f"SELECT service_id FROM directory_searchdocument WHERE {condition}", params)
+    return RawSQL(
+        "SELECT service_id FROM directory_searchdocument WHERE key IN "
+        f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
+        [_fts5_query(terms, None)],
+    )
 
 
-def hits_among(service_ids: list[UUID], terms: list[str]) -> set[UUID]:
-    """Which of these listings match any of the words: the index is asked about these rows
-    only, so a common word costs nothing extra in a big directory."""
-    terms = sorted(set(terms))
-    if not terms or not service_ids:
-        return set()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT id FROM directory_service WHERE id = ANY(%s) AND "
-                f"to_tsvector('{PG_CONFIG}', search_text) @@ to_tsquery('{PG_CONFIG}', %s)",
-                [list(service_ids), " | ".join(f"{t}:*" for t in terms)],
-            )
-            return {row[0] for row in cursor.fetchall()}
-        # FTS5 re-runs the whole match for each rowid it is asked about, so take the match
-        # list once (rowids only, from the index) and intersect here.
-        rowids = {_rowid(i): i for i in service_ids}
-        cursor.execute(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
-            [" OR ".join(f'"{t}"*' for t in terms)],
-        )
-        return {rowids[row[0]] for row in cursor.fetchall() if row[0] in rowids}
-
-
-def reindex(rows: list[tuple[UUID, str]]) -> None:
-    """Refresh the index for (service id, search text) pairs. PostgreSQL's index is an
-    expression index and keeps itself up to date."""
+def write(rows: list[tuple[int, str, str]]) -> None:
+    """Add (key, body, cells) rows to the FTS5 table. PostgreSQL's index is an expression
+    index over the documents and keeps itself up to date."""
     if connection.vendor != "sqlite" or not rows:
         return
-    # Django keeps UUIDs in SQLite as 32 hex digits; the index must match that. The rowid is
-    # derived from the id so that replacing a row is a lookup, not a scan.
-    rows = [(_rowid(service_id), service_id.hex, text) for service_id, text in rows]
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(rowid,) for rowid, _, _ in rows]
-        )
-        cursor.executemany(
-            f"INSERT INTO {FTS_TABLE} (rowid, service_id, body) VALUES (%s, %s, %s)", rows
+            f"INSERT INTO {FTS_TABLE} (rowid, body, cells) VALUES (%s, %s, %s)", rows
         )
 
 
-def forget(service_ids: list[UUID]) -> None:
-    if connection.vendor != "sqlite" or not service_ids:
+def forget(keys: list[int]) -> None:
+    if connection.vendor != "sqlite" or not keys:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(_rowid(i),) for i in service_ids]
-        )
+        cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(k,) for k in keys])
 
 
-def _rowid(service_id: UUID) -> int:
-    # 63 bits of a random UUID: collisions need ~3 billion listings to become likely.
-    return service_id.int >> 65
+def clear() -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")
 
 
-def create_index(schema_editor) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-            "service_id UNINDEXED, body, tokenize='porter unicode61')"
-        )
-    elif schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            "CREATE INDEX IF NOT EXISTS directory_service_fts_gin ON directory_service "
-            f"USING GIN (to_tsvector('{PG_CONFIG}', search_text))"
-        )
-
-
-def drop_index(schema_editor) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-    elif schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS directory_service_fts_gin")
+CREATE_SQL = {
+    "sqlite": f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    "body, cells, tokenize='porter unicode61')",
+    "postgresql": f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON directory_searchdocument "
+    f"USING GIN ({PG_VECTOR})",
+}
+DROP_SQL = {
+    "sqlite": f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    "postgresql": f"DROP INDEX IF EXISTS {GIN_INDEX}",
+}

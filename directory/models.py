@@ -145,10 +145,6 @@ class Service(HSDSModel):
     last_verified_on = models.DateField(null=True, blank=True)
     published = models.BooleanField(default=True)
     last_modified = models.DateTimeField(auto_now=True)
-    # No location at all (telephone, online): such listings fit any place searched from.
-    placeless = models.BooleanField(default=False)
-    # Words the search index holds for this listing (name, description, terms, needs).
-    search_text = models.TextField(blank=True)
 
     objects = ServiceQuerySet.as_manager()
 
@@ -157,7 +153,6 @@ class Service(HSDSModel):
         indexes = [
             models.Index(fields=["area", "status", "published"], name="service_area_status"),
             models.Index(fields=["last_modified"], name="service_modified"),
-            models.Index(fields=["id"], condition=Q(placeless=True), name="service_placeless"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -180,6 +175,78 @@ class Service(HSDSModel):
     @property
     def is_full(self):
         return self.capacity_available == 0
+
+
+class SearchDocument(models.Model):
+    """The words the text index holds for one listing, and the grid cells of its places
+    (`geography.grid` tokens, or "placeless"), so that the index can answer "these words,
+    near here" by itself. Derived data: kept by `directory.search_index`."""
+
+    # A small integer key: the SQLite FTS5 rowid, and what search entries point at.
+    key = models.BigAutoField(primary_key=True)
+    service = models.OneToOneField(
+        Service, on_delete=models.CASCADE, related_name="search_document"
+    )
+    body = models.TextField()
+    cells = models.TextField()
+
+    def __str__(self):
+        return f"Search document {self.key} for {self.service_id}"
+
+
+class SearchEntry(models.Model):
+    """One published listing at one place, with everything matching needs to filter and
+    rank it, so that a search reads one index range per grid row and nothing else.
+    Derived data: kept by `directory.search_index` whenever a listing changes."""
+
+    # Cells below zero are not places (grid cells count up from zero):
+    # no place at all (telephone, online): fits any place searched from;
+    PLACELESS = -2
+    # has places, none with coordinates: found only by searches without a place.
+    UNPLACED = -1
+
+    key = models.BigIntegerField(help_text="SearchDocument.key of the listing")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey("organisations.Area", on_delete=models.CASCADE, related_name="+")
+    cell = models.IntegerField(help_text="geography.grid cell, or PLACELESS / UNPLACED")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    needs = models.CharField(max_length=600, help_text="Need codes, space separated and padded")
+    slots = models.CharField(max_length=400, help_text="Schedules: BYDAY|HHMM|HHMM;…")
+    is_free = models.BooleanField()
+    wheelchair = models.BooleanField()
+    minimum_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    maximum_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    capacity_available = models.PositiveIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=200)
+    town = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        indexes = [
+            # Covering: a search by place is answered from this index alone.
+            models.Index(
+                fields=[
+                    "cell",
+                    "needs",
+                    "is_free",
+                    "wheelchair",
+                    "minimum_age",
+                    "maximum_age",
+                    "area",
+                    "latitude",
+                    "longitude",
+                    "key",
+                    "capacity_available",
+                    "slots",
+                    "name",
+                    "town",
+                ],
+                name="search_entry_by_place",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} at cell {self.cell}"
 
 
 class ServiceAtLocation(HSDSModel):
@@ -274,18 +341,8 @@ class ListingChange(BaseModel):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
 
-    EDITABLE_FIELDS = [
-        "name",
-        "description",
-        "application_process",
-        "phone",
-        "email",
-        "url",
-        "fees_description",
-        "eligibility_description",
-    ]
-
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="changes")
+    # Field name → new value as a string (see directory.listing_fields).
     proposed = models.JSONField()
     by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

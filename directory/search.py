@@ -1,21 +1,27 @@
 """The one search and matching engine: public pages, the link worker's "find activities"
 and the JSON API all call `search()`.
 
-The database narrows the field (published, in the box around the place, meeting a need or
-matching the words, free, step-free, right age); Python then scores what is left with
-reasons a person can read.
+The database narrows the field from the search index (`directory.search_index`): entries
+in the grid cells around the place that meet a need or match the words (the text index is
+asked about those cells alone) and pass free-only, step-free and age. Python then scores
+every candidate with a few sums, sorts, and writes reasons a person can read for the page
+of results only. Results are exact: nothing inside the radius is left out, however dense
+the place.
 """
 
 import re
 from dataclasses import dataclass, field
 from datetime import time
+from functools import lru_cache
 from time import monotonic
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
+from django.db.models import Q
 
 from directory import fulltext
-from directory.models import CostOption, Schedule, Service, ServiceAtLocation, Synonym
+from directory.models import CostOption, Schedule, SearchEntry, Service, Synonym
+from geography.grid import Box
 from geography.lookup import bounding_box, distance_km
+from referrals.models import Need
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ICAL_DAYS = {
@@ -37,8 +43,8 @@ DAY_NAMES = {
     "sun": "Sundays",
 }
 DEFAULT_RADIUS_KM = 10.0
-MAX_CANDIDATES = 5000  # the most rows scored in Python for one query
-MAX_NEARBY = 500  # the most listings near a place considered for one query
+# A search with no place is ranked over at most this many listings (a county has ~3,000).
+MAX_CANDIDATES = 5000
 
 WEIGHT_NEED = 0.40
 WEIGHT_TEXT = 0.20
@@ -88,39 +94,213 @@ class Result:
 
 def search(query: Query) -> Result:
     words, synonym_needs = expand(query.text)
-    wanted_needs = sorted(set(query.needs) | synonym_needs)
-    places = nearby(query)
-    best = {row["id"]: row for row in listings(query, words, wanted_needs, places)}
-    if not best:
-        return Result([], 0, wanted_needs)
-    ids = list(best)
-    if query.latitude is None:
-        places = {
-            sid: (None, city)
-            for sid, city in ServiceAtLocation.objects.filter(service_id__in=ids).values_list(
-                "service_id", "location__city"
-            )
-        }
-    needs_met = _needs_met(ids, wanted_needs)
+    wanted = sorted(set(query.needs) | synonym_needs)
+    rank = _Ranker(query, wanted)
+    scored = [(rank.score(row), row) for row in _candidates(query, words, wanted)]
+    scored.sort(key=lambda pair: (-pair[0], pair[1][KM] or 0, pair[1][NAME]))
+    page = [
+        rank.ranked(score, row) for score, row in scored[query.offset : query.offset + query.limit]
+    ]
+    return Result(_describe(page, query, wanted), len(scored), wanted)
+
+
+@dataclass
+class _Ranked:
+    key: int
+    name: str
+    score: float
+    km: float | None
+    needs_met: list[str]
+    fits: bool | None  # None: the person gave no days or times
+    capacity_available: int | None
+    town: str
+
+
+def _candidates(query: Query, words: list[str], wanted: list[str]) -> list[tuple]:
+    """Rows of `_COLUMNS`, whether the words matched, and distance in km (None: no place)
+    for the search entries
+    passing every filter, at the nearest place of each listing. With a
+    place, the database reads only the grid cells around it (one index range per row of
+    cells) and the text index answers for those cells alone."""
+    entries = SearchEntry.objects.all()
+    box = None
+    if query.latitude is not None:
+        box = Box.around(*bounding_box(query.latitude, query.longitude, query.radius_km))
+        # One list of cells (an index-only scan on PostgreSQL, where ranges OR'ed together
+        # would need the table too); listings with no place fit anywhere.
+        entries = entries.filter(cell__in=[*box.cells(), SearchEntry.PLACELESS])
+    if query.area_id is not None:
+        entries = entries.filter(area_id=query.area_id)
+    text_keys = fulltext.matching_keys(words, box.search_tokens() if box else None)
+    fit = Q()
+    for code in wanted:
+        fit |= Q(needs__contains=f" {code} ")
+    if text_keys:
+        fit |= Q(key__in=fulltext.one_of(text_keys))
+    elif words and not wanted:
+        return []  # only words were given, and nothing nearby has them
+    if fit:
+        entries = entries.filter(fit)
+    if query.free_only:
+        entries = entries.filter(is_free=True)
+    if query.wheelchair:
+        entries = entries.filter(wheelchair=True)
+    if query.age is not None:
+        entries = entries.filter(
+            Q(minimum_age__isnull=True) | Q(minimum_age__lte=query.age),
+            Q(maximum_age__isnull=True) | Q(maximum_age__gte=query.age),
+        )
+    rows = entries.values_list(*_COLUMNS).order_by()
+    if box is None:
+        return [(*row, row[0] in text_keys, None) for row in rows[:MAX_CANDIDATES]]
+    nearest: dict = {}
+    lat, lon, radius = query.latitude, query.longitude, query.radius_km
+    for row in rows:
+        if row[1] is None:  # placeless
+            km = None
+        else:
+            km = distance_km(lat, lon, row[1], row[2])
+            if km > radius:
+                continue
+        seen = nearest.get(row[0])
+        if seen is None or (km is not None and km < seen[-1]):
+            nearest[row[0]] = (*row, row[0] in text_keys, km)
+    return list(nearest.values())
+
+
+_COLUMNS = (
+    "key",
+    "latitude",
+    "longitude",
+    "needs",
+    "slots",
+    "capacity_available",
+    "name",
+    "town",
+)
+# Candidate rows are _COLUMNS, then whether the words matched, then km (None: no place).
+NAME, KM = _COLUMNS.index("name"), len(_COLUMNS) + 1
+
+
+class _Ranker:
+    """Scores candidate rows (`_COLUMNS` plus km) with a few sums: it runs for every
+    listing inside the radius, so it stays cheap, and remembers whether each distinct
+    timetable fits the person's days and times."""
+
+    def __init__(self, query: Query, wanted: list[str]):
+        self.query = query
+        self.wanted = [(code, f" {code} ") for code in wanted]
+        self.timed = bool(query.days or query.from_time or query.to_time)
+        self.fit_by_slots: dict[str, bool | None] = {}
+
+    def met(self, needs: str) -> list[str]:
+        return [code for code, padded in self.wanted if padded in needs]
+
+    def fits(self, slots: str) -> bool | None:
+        """None when the person gave no days or times, or the activity has no timetable."""
+        if not self.timed or not slots:
+            return None
+        if slots not in self.fit_by_slots:
+            self.fit_by_slots[slots] = any(_fits(s, self.query) for s in _sessions(slots))
+        return self.fit_by_slots[slots]
+
+    def score(self, row: tuple) -> float:
+        _, _, _, needs, slots, capacity, _, _, text_hit, km = row
+        score = 0.0
+        if self.wanted:
+            met = sum(1 for _, padded in self.wanted if padded in needs)
+            score += WEIGHT_NEED * met / len(self.wanted)
+        if text_hit:
+            score += WEIGHT_TEXT
+        if km is not None:
+            score += WEIGHT_DISTANCE / (1 + km / 2)
+        fits = self.fits(slots)
+        if fits is True:
+            score += WEIGHT_SCHEDULE_FIT
+        elif fits is False:
+            score -= PENALTY_SCHEDULE_CLASH
+        if capacity == 0:
+            score -= PENALTY_FULL
+        return round(score, 4)
+
+    def ranked(self, score: float, row: tuple) -> "_Ranked":
+        key, _, _, needs, slots, capacity, name, town, _, km = row
+        return _Ranked(key, name, score, km, self.met(needs), self.fits(slots), capacity, town)
+
+
+@lru_cache(maxsize=4096)
+def _sessions(slots: str) -> tuple[dict, ...]:
+    """'MO,WE|1000|1200;1FR|1800|' → the schedule fields `_fits` looks at."""
+    sessions = []
+    for part in filter(None, slots.split(";")):
+        byday, opens, closes = part.split("|")
+        sessions.append(
+            {
+                "byday": byday,
+                "opens_at": time(int(opens[:2]), int(opens[2:])) if opens else None,
+                "closes_at": time(int(closes[:2]), int(closes[2:])) if closes else None,
+            }
+        )
+    return tuple(sessions)
+
+
+def _describe(page: list[_Ranked], query: Query, wanted: list[str]) -> list[Match]:
+    """Reasons a person can read, for the page of results only."""
+    if not page:
+        return []
+    services = {
+        row["search_document__key"]: row
+        for row in Service.objects.filter(search_document__key__in=[r.key for r in page]).values(
+            "id", "search_document__key", "is_free", "fees_description"
+        )
+    }
+    ids = [s["id"] for s in services.values()]
     schedules = _schedules(ids)
     costs = _costs(ids)
-    matches = [
-        _score(
-            row,
-            query,
-            wanted_needs,
-            needs_met.get(service_id, []),
-            row["text_hit"],
-            places.get(service_id, (None, "")),
-            schedules.get(service_id, []),
-            costs.get(service_id, []),
+    labels = dict(
+        Need.objects.filter(code__in={c for r in page for c in r.needs_met}).values_list(
+            "code", "label"
         )
-        for service_id, row in best.items()
-    ]
-    matches.sort(
-        key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else 0, m.name)
     )
-    return Result(matches[query.offset : query.offset + query.limit], len(matches), wanted_needs)
+    matches = []
+    for r in page:
+        service = services[r.key]
+        sid = service["id"]
+        reasons = []
+        if r.needs_met:
+            reasons.append("meets: " + ", ".join(sorted(labels[c].lower() for c in r.needs_met)))
+        if r.km is not None:
+            reasons.append(f"{r.km:.1f} km")
+        own = schedules.get(sid, [])
+        when = [describe_schedule(s) for s in own]
+        if r.fits is True:
+            fitting = next((s for s in own if _fits(s, query)), own[0])
+            reasons.append(f"{describe_schedule(fitting)} — you are free")
+        elif r.fits is False and when:
+            reasons.append(f"{when[0]} — not when you are free")
+        elif when:
+            reasons.append(when[0])
+        cost = describe_cost(costs.get(sid, []), service["is_free"], service["fees_description"])
+        reasons.append(cost.lower() if cost == "Free" else cost)
+        if r.capacity_available == 0:
+            reasons.append("full — join the waiting list")
+        elif r.capacity_available:
+            n = r.capacity_available
+            reasons.append(f"{n} place{'s' if n != 1 else ''} left")
+        matches.append(
+            Match(
+                sid,
+                r.name,
+                r.score,
+                None if r.km is None else round(r.km, 2),
+                reasons,
+                r.capacity_available == 0,
+                when,
+                cost,
+                r.town,
+            )
+        )
+    return matches
 
 
 SYNONYM_CACHE_SECONDS = 60
@@ -188,119 +368,6 @@ STOP_WORDS = {
 }
 
 
-def nearby_rows(query: Query, radius_km: float | None = None):
-    """Listings at locations inside the box around the place, found through the
-    (latitude, longitude) index; None when the search has no place."""
-    if query.latitude is None:
-        return None
-    lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(
-        query.latitude, query.longitude, radius_km or query.radius_km
-    )
-    rows = ServiceAtLocation.objects.filter(
-        location__latitude__range=(lat_lo, lat_hi), location__longitude__range=(lon_lo, lon_hi)
-    )
-    if query.wheelchair:
-        rows = rows.filter(location__wheelchair_accessible=True)
-    return rows.values_list(
-        "service_id", "location__latitude", "location__longitude", "location__city"
-    ).order_by()
-
-
-def nearby(query: Query) -> dict:
-    """service id → (km, town) of its nearest location within the radius, at most the
-    nearest MAX_NEARBY; {} without a place.
-
-    A third of the radius is tried first: in a city it already holds the nearest
-    MAX_NEARBY, and then nothing farther can be among them, so the wide box is never read.
-    """
-    if query.latitude is None:
-        return {}
-    inner = query.radius_km / 3
-    for radius in (inner, query.radius_km):
-        best: dict = {}
-        for service_id, lat, lon, city in nearby_rows(query, radius):
-            km = distance_km(query.latitude, query.longitude, lat, lon)
-            if km <= radius and (service_id not in best or km < best[service_id][0]):
-                best[service_id] = (km, city)
-        if len(best) >= MAX_NEARBY:
-            break
-    # In the densest cities, rank only the nearest: they are the ones people go to.
-    return dict(sorted(best.items(), key=lambda item: item[1][0])[:MAX_NEARBY])
-
-
-def listings_queryset(query: Query, words: list[str], needs: list[str], ids=None):
-    """Published listings passing every filter, with whether the words matched. `ids`
-    limits them to those near the place (plus those with no place at all)."""
-    services = Service.objects.public()
-    if query.area_id is not None:
-        services = services.filter(area_id=query.area_id)
-    if ids is not None:
-        ids = list(ids)
-        if not query.wheelchair:
-            # Telephone and online listings fit any place.
-            ids += list(Service.objects.filter(placeless=True).values_list("id", flat=True))
-        services = services.filter(id__in=ids)
-        # Near a place the candidates are few: ask the text index about them alone.
-        text_ids = list(fulltext.hits_among(ids, words)) if words else None
-    else:
-        text_ids = fulltext.matching_ids(words)
-    fit = Q()
-    if needs:
-        fit |= Q(
-            Exists(
-                Service.terms.through.objects.filter(
-                    service_id=OuterRef("id"), taxonomyterm__need__code__in=needs
-                )
-            )
-        )
-    if text_ids is not None:
-        fit |= Q(id__in=text_ids)
-    if fit:
-        services = services.filter(fit)
-    if query.free_only:
-        services = services.filter(is_free=True)
-    if query.age is not None:
-        services = services.filter(
-            Q(minimum_age__isnull=True) | Q(minimum_age__lte=query.age),
-            Q(maximum_age__isnull=True) | Q(maximum_age__gte=query.age),
-        )
-    text_hit = (
-        ExpressionWrapper(Q(id__in=text_ids), output_field=BooleanField())
-        if text_ids is not None
-        else Value(False)
-    )
-    return (
-        services.annotate(text_hit=text_hit)
-        .values(
-            "id",
-            "name",
-            "is_free",
-            "capacity_available",
-            "fees_description",
-            "placeless",
-            "text_hit",
-        )
-        .order_by()[:MAX_CANDIDATES]
-    )
-
-
-def listings(query: Query, words: list[str], needs: list[str], places: dict) -> list[dict]:
-    ids = None if query.latitude is None else places.keys()
-    return list(listings_queryset(query, words, needs, ids))
-
-
-def _needs_met(ids, wanted) -> dict:
-    if not wanted:
-        return {}
-    met: dict = {}
-    rows = Service.terms.through.objects.filter(
-        service_id__in=ids, taxonomyterm__need__code__in=wanted
-    ).values_list("service_id", "taxonomyterm__need__code", "taxonomyterm__need__label")
-    for service_id, code, label in rows:
-        met.setdefault(service_id, {})[code] = label.lower()
-    return {k: sorted(v.values()) for k, v in met.items()}
-
-
 def _schedules(ids) -> dict:
     grouped: dict = {}
     for s in Schedule.objects.filter(service_id__in=ids).values(
@@ -365,49 +432,3 @@ def describe_cost(costs: list[dict], is_free: bool, fees: str) -> str:
         text = f"£{cheapest['amount']:.2f}"
         return f"{text} {cheapest['option']}".strip() if cheapest["option"] else text
     return fees or (costs[0]["option"] if costs else "Ask the organiser")
-
-
-def _score(row, query, wanted, met, text_hit, place, schedules, costs) -> Match:
-    reasons = []
-    score = 0.0
-    if wanted:
-        score += WEIGHT_NEED * len(met) / len(wanted)
-    if met:
-        reasons.append("meets: " + ", ".join(met))
-    if text_hit:
-        score += WEIGHT_TEXT
-    km, town = place if place else (None, "")
-    if km is not None:
-        score += WEIGHT_DISTANCE / (1 + km / 2)
-        reasons.append(f"{km:.1f} km")
-    when = [describe_schedule(s) for s in schedules]
-    if query.days or query.from_time or query.to_time:
-        fitting = [s for s in schedules if _fits(s, query)]
-        if fitting:
-            score += WEIGHT_SCHEDULE_FIT
-            reasons.append(f"{describe_schedule(fitting[0])} — you are free")
-        elif schedules:
-            score -= PENALTY_SCHEDULE_CLASH
-            reasons.append(f"{when[0]} — not when you are free")
-    elif when:
-        reasons.append(when[0])
-    cost = describe_cost(costs, row["is_free"], row["fees_description"])
-    reasons.append(cost.lower() if cost == "Free" else cost)
-    full = row["capacity_available"] == 0
-    if full:
-        score -= PENALTY_FULL
-        reasons.append("full — join the waiting list")
-    elif row["capacity_available"]:
-        n = row["capacity_available"]
-        reasons.append(f"{n} place{'s' if n != 1 else ''} left")
-    return Match(
-        row["id"],
-        row["name"],
-        round(score, 4),
-        None if km is None else round(km, 2),
-        reasons,
-        full,
-        when,
-        cost,
-        town or "",
-    )

@@ -22,7 +22,13 @@ from casework.actions import (
     set_goal,
 )
 from core.permissions import Role
-from directory.actions import assign_owner, flag_listing, propose_change, save_services
+from directory.actions import (
+    assign_owner,
+    flag_listing,
+    propose_change,
+    review_freshness,
+    save_services,
+)
 from directory.models import Organization, Service
 from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
 from geography.lookup import locate
@@ -114,6 +120,8 @@ def load(
         progress(f"Creating {activities} community activities")
         save_services(by=None, area=setup.service.area, records=_activities(activities, rng))
         _providers_and_editor(setup, progress)
+        # What the daily freshness review would have done: the oldest listings are hidden.
+        review_freshness(by=None)
     stages = _stage_plan(people, rng)
     for number, stage in enumerate(stages, start=1):
         with transaction.atomic():
@@ -234,12 +242,19 @@ def _providers_and_editor(setup: Setup, progress) -> None:
     progress("Provider and directory editor set up")
 
 
+def _days_since_checked(rng: random.Random) -> int:
+    """Most listings checked lately, some due a reminder, a few stale enough to hide."""
+    low, high = rng.choices([(5, 180), (183, 360), (370, 540)], weights=[14, 4, 1])[0]
+    return rng.randint(low, high)
+
+
 def _activities(count: int, rng: random.Random) -> list[ServiceRecord]:
     """Kinds of activity × towns, bigger towns getting more, around real district centres."""
     weights = {town: len(districts) for town, districts in county.TOWNS.items()}
     towns = list(weights)
     records = []
     organisation_ids: dict[str, UUID] = {}
+    used: set[str] = set()
     for number in range(count):
         town = rng.choices(towns, [weights[t] for t in towns])[0]
         kind = county.ACTIVITY_KINDS[number % len(county.ACTIVITY_KINDS)]
@@ -258,8 +273,14 @@ def _activities(count: int, rng: random.Random) -> list[ServiceRecord]:
             ]
         )
         label = name.format(town=town)
-        if number >= len(county.ACTIVITY_KINDS) * len(towns):
+        if label in used:  # the same kind again in one town: named after its venue
             label = f"{label} ({venue})"
+            if label in used:
+                label = f"{name.format(town=town)} ({venue}, {district})"
+        n = 2
+        while label in used:
+            label, n = f"{name.format(town=town)} ({venue} {n})", n + 1
+        used.add(label)
         schedule_days = [rng.choice(days)] if days else []
         maximum = rng.choice([None, 10, 12, 15, 20, 30])
         records.append(
@@ -279,7 +300,7 @@ def _activities(count: int, rng: random.Random) -> list[ServiceRecord]:
                 capacity_available=None
                 if maximum is None
                 else rng.choice([0, 1, 2, 4, 6, maximum]),
-                last_verified_on=(timezone.localdate() - timedelta(days=rng.randint(5, 540))),
+                last_verified_on=timezone.localdate() - timedelta(days=_days_since_checked(rng)),
                 locations=[
                     LocationRecord(
                         id=_demo_uuid(rng),

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.models import BaseModel
 from referrals.queries import PersonQuerySet, ReferralQuerySet
@@ -88,6 +89,14 @@ class Person(BaseModel):
     @property
     def full_name(self):
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    def age_on(self, day) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class Referral(BaseModel):
@@ -223,6 +232,7 @@ class ReferralEvent(BaseModel):
         GOAL_SET = "goal_set", "Goal set"
         GOAL_REVIEWED = "goal_reviewed", "Goal reviewed"
         ACTIVITY_SUGGESTED = "activity_suggested", "Activity suggested"
+        AVAILABILITY = "availability", "When they are free"
         DISCHARGED = "discharged", "Discharged"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")

@@ -59,6 +59,7 @@ EXPECTED = {
     "casework:review_goal": SERVICE_STAFF,
     "casework:discharge": SERVICE_STAFF,
     "casework:find_activities": SERVICE_STAFF,
+    "casework:availability": SERVICE_STAFF,
     "casework:suggest_activity": dict.fromkeys(PERSONAS, 405),  # POST only: see below
 }
 

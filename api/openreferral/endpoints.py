@@ -73,7 +73,7 @@ def services(
     p.check()
     rows = Service.objects.public().select_related("organization").order_by("name", "id")
     if search.strip():
-        rows = rows.filter(id__in=fulltext.matching_ids(fulltext.words(search)) or [])
+        rows = rows.filter(id__in=fulltext.matching_service_ids(fulltext.words(search)) or [])
     if term:
         rows = rows.filter(terms__id=term)
     if organization:

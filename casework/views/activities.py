@@ -28,6 +28,11 @@ def find_for_person(request, pk):
         data = QueryDict(mutable=True)
         data["postcode"] = referral.person.postcode
         data.setlist("needs", [n.code for n in referral.needs.all() if n.code != "other"])
+        availability = getattr(referral, "availability", None)
+        if availability:
+            data.setlist("days", availability.day_list)
+            data["time"] = availability.time_of_day
+        data["age"] = str(referral.person.age)
     form = FindActivityForm(data)
     result = page = None
     if form.is_valid():

@@ -1,5 +1,6 @@
 from django.shortcuts import render
 
+from casework.presenters import describe_availability
 from core.permissions import Permission, has_permission
 from referrals.loaders import get_referral_for
 from referrals.states import Status
@@ -10,6 +11,7 @@ def case(request, pk):
         request.user, pk, permission=Permission.CASE_VIEW, purpose="view_case"
     )
     what_matters = referral.what_matters.select_related("by").first()
+    availability = getattr(referral, "availability", None)
     user = request.user
     return render(
         request,
@@ -19,6 +21,8 @@ def case(request, pk):
             "person": referral.person,
             "needs": referral.needs.all(),
             "what_matters": what_matters,
+            "availability": availability,
+            "availability_text": describe_availability(availability) if availability else "",
             "goals": referral.goals.all(),
             "suggestions": referral.suggestions.select_related("service"),
             "events": referral.events.select_related("by", "concept"),

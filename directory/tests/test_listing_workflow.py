@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.errors import ActionError, ConcurrentChange
 from directory import actions
+from directory.listing_fields import TEXT_FIELDS
 from directory.models import ListingChange, ListingFlag, Service, Synonym
 from directory.search import Query, search
 from referrals.models import Need
@@ -21,7 +22,18 @@ def page(response):
 
 
 def edit_data(service, **changes):
-    data = {f"listing-{f}": getattr(service, f) for f in ListingChange.EDITABLE_FIELDS}
+    """What the provider's form posts when they change only `changes`."""
+    data = {f"listing-{f}": getattr(service, f) for f in TEXT_FIELDS}
+    data.update(
+        {
+            "listing-day_0": "TU",
+            "listing-opens_0": "10:00",
+            "listing-closes_0": "12:00",
+            "listing-cost": "0.00",
+            "listing-needs": ["loneliness"],
+            "listing-wheelchair": "no",
+        }
+    )
     data.update({f"listing-{k}": v for k, v in changes.items()})
     return data
 
@@ -166,3 +178,134 @@ def test_synonym_needs_meaning(directory_editor):
         needs=list(Need.objects.filter(code="money-debt")),
     )
     assert saved.phrase == "skint again"
+
+
+def test_provider_changes_sessions_cost_ages_needs_and_access(
+    client, provider, directory_editor, provider_listing
+):
+    client.force_login(provider)
+    url = reverse("directory_manage:provider_listing", args=[provider_listing.pk])
+    response = client.post(
+        url,
+        edit_data(
+            provider_listing,
+            day_0="TH",
+            opens_0="18:30",
+            closes_0="20:00",
+            day_1="SA",
+            opens_1="10.00",
+            closes_1="11:30",
+            cost="2.5",
+            minimum_age="18",
+            needs=["loneliness", "anxiety"],
+            wheelchair="yes",
+        ),
+    )
+    assert response.status_code == 302
+    change = ListingChange.objects.get()
+    assert change.proposed == {
+        "sessions": "TH 18:30-20:00;SA 10:00-11:30",
+        "cost": "2.50",
+        "ages": "18-",
+        "needs": "anxiety loneliness",
+        "wheelchair": "yes",
+    }
+    # Nothing is public until the editor approves; they see it in words.
+    at_towcester = {"latitude": 52.13, "longitude": -0.99}
+    assert search(Query(needs=["anxiety"], **at_towcester)).total == 0
+    client.force_login(directory_editor)
+    editor_url = reverse("directory_manage:editor_change", args=[change.pk])
+    body = page(client.get(editor_url))
+    for words in [
+        "Tuesdays 10:00–12:00",
+        "Thursdays 18:30–20:00",
+        "Saturdays 10:00–11:30",
+        "Free",
+        "£2.50 a session",
+        "18 and over",
+        "Anxiety",
+        "Step-free access",
+    ]:
+        assert words in body
+    client.post(editor_url, {"decision": "approve"})
+
+    match = search(
+        Query(needs=["anxiety"], days=["thu"], wheelchair=True, age=30, **at_towcester)
+    ).matches[0]
+    assert "Thursdays 18:30–20:00 — you are free" in match.reasons
+    assert "£2.50 per session" in match.reasons
+    assert search(Query(needs=["anxiety"], age=16, **at_towcester)).total == 0
+    assert search(Query(needs=["anxiety"], free_only=True, **at_towcester)).total == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"day_0": "TU", "opens_0": "12:00", "closes_0": "10:00"}, "must end after it starts"),
+        ({"day_0": "TU", "opens_0": "", "closes_0": ""}, "Give the start and end time"),
+        ({"day_0": "", "opens_0": "10:00", "closes_0": "11:00"}, "Choose the day"),
+        ({"opens_0": "ten o'clock"}, "Enter a time like 10:00"),
+        ({"minimum_age": "30", "maximum_age": "18"}, "must not be less than the youngest"),
+        ({"cost": "-1"}, "The cost cannot be less than 0"),
+        ({"cost": "cheap"}, "Enter the cost like 3.50"),
+        ({"wheelchair": "maybe"}, "Select a valid choice"),
+        ({"name": ""}, "This field is required"),
+    ],
+)
+def test_bad_listing_changes_are_named_and_nothing_is_sent(
+    client, provider, provider_listing, changes, message
+):
+    client.force_login(provider)
+    url = reverse("directory_manage:provider_listing", args=[provider_listing.pk])
+    response = client.post(url, edit_data(provider_listing, **changes))
+    assert response.status_code == 200
+    assert message in page(response)
+    assert not ListingChange.objects.exists()
+
+
+def test_a_timetable_the_form_cannot_show_is_left_to_the_editor(provider, provider_listing):
+    from directory import listing_fields
+    from directory.models import Schedule
+
+    Schedule.objects.filter(service=provider_listing).update(freq="MONTHLY", byday="1FR")
+    assert "sessions" not in listing_fields.editable(provider_listing)
+    with pytest.raises(ActionError, match="Ask the directory editor"):
+        actions.propose_change(
+            by=provider, service=provider_listing, proposed={"sessions": [("MO", None, None)]}
+        )
+
+
+def test_the_same_values_again_are_not_a_change(client, provider, provider_listing):
+    client.force_login(provider)
+    url = reverse("directory_manage:provider_listing", args=[provider_listing.pk])
+    assert "Nothing has changed" in page(client.post(url, edit_data(provider_listing)))
+
+
+def test_provider_sees_why_a_change_was_rejected(
+    client, provider, directory_editor, provider_listing
+):
+    change = actions.propose_change(by=provider, service=provider_listing, proposed={"name": "X"})
+    actions.decide_change(by=directory_editor, change=change, approve=False, reason="Too short")
+    client.force_login(provider)
+    body = page(
+        client.get(reverse("directory_manage:provider_listing", args=[provider_listing.pk]))
+    )
+    assert "Your last change was not published" in body and "Too short" in body
+
+
+def test_access_change_reaches_every_listing_at_the_venue(
+    provider, directory_editor, provider_listing, area
+):
+    from directory.models import ServiceAtLocation
+
+    other = factories.activity(area=area, name="Choir", needs=("low-mood",))
+    venue = ServiceAtLocation.objects.get(service=provider_listing).location
+    ServiceAtLocation.objects.filter(service=other).update(location=venue)
+    from directory import search_index
+
+    search_index.refresh([other.pk])
+    change = actions.propose_change(
+        by=provider, service=provider_listing, proposed={"wheelchair": "yes"}
+    )
+    actions.decide_change(by=directory_editor, change=change, approve=True)
+    assert [m.name for m in search(Query(needs=["low-mood"], wheelchair=True)).matches] == ["Choir"]

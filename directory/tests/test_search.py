@@ -186,22 +186,87 @@ def test_reimport_replaces_words_in_the_index(area):
     assert names(search(Query(text="origami"))) == ["Weekly club"]
 
 
-def test_dense_places_rank_the_nearest(area, monkeypatch):
-    from directory import search as engine
+def test_a_dense_place_hides_nothing_inside_the_radius(area):
+    # Many closer listings that do not fit must not push out a farther one that does.
+    for i in range(30):
+        factories.activity(
+            area=area, name=f"Choir {i}", needs=("low-mood",), latitude=52.13 + i / 10_000
+        )
+    factories.activity(area=area, name="Debt advice", needs=("money-debt",), latitude=52.19)
+    result = search(query(needs=["money-debt"], radius_km=10))
+    assert names(result) == ["Debt advice"]
+    assert search(query(needs=["low-mood"], limit=5)).total == 30
 
-    monkeypatch.setattr(engine, "MAX_NEARBY", 2)
-    for i, lat in enumerate([52.131, 52.132, 52.2]):
-        factories.activity(area=area, name=f"Cafe {i}", latitude=lat)
-    assert names(search(query(needs=["loneliness"]))) == ["Cafe 0", "Cafe 1"]
+
+def test_words_near_the_edge_of_the_grid_cells_are_found(area):
+    # Listings just inside the radius in the next grid cells, found by words alone.
+    for i, (lat, lon) in enumerate([(52.2099, -0.99), (52.13, -0.8701), (52.08, -1.04)]):
+        factories.activity(
+            area=area,
+            name=f"Pottery {i}",
+            needs=(),
+            description="pottery",
+            latitude=lat,
+            longitude=lon,
+        )
+    factories.activity(area=area, name="Too far", needs=(), description="pottery", latitude=52.3)
+    assert sorted(names(search(query(text="pottery", radius_km=10)))) == [
+        "Pottery 0",
+        "Pottery 1",
+        "Pottery 2",
+    ]
 
 
-def test_dense_places_answer_from_the_inner_box(area, monkeypatch):
-    from directory import search as engine
+def test_a_wide_search_uses_coarse_cells_and_still_finds_everything(area):
+    factories.activity(area=area, name="Near", needs=(), description="origami", latitude=52.14)
+    factories.activity(area=area, name="Far", needs=(), description="origami", latitude=52.5)
+    assert sorted(names(search(query(text="origami", radius_km=45)))) == ["Far", "Near"]
 
-    monkeypatch.setattr(engine, "MAX_NEARBY", 2)
-    factories.activity(area=area, name="Far", latitude=52.19)  # ~6.7 km: outside 10/3 km
-    factories.activity(area=area, name="Near 1", latitude=52.131)
-    factories.activity(area=area, name="Near 2", latitude=52.133)
-    assert names(search(query(needs=["loneliness"], radius_km=10))) == ["Near 1", "Near 2"]
-    monkeypatch.setattr(engine, "MAX_NEARBY", 3)  # not enough inside: the wide box is read
-    assert names(search(query(needs=["loneliness"], radius_km=10))) == ["Near 1", "Near 2", "Far"]
+
+def test_each_listing_once_at_its_nearest_place(area):
+    from directory.actions import save_services
+    from directory.records import LocationRecord, ServiceRecord
+
+    record = ServiceRecord(
+        id=factories.uuid7(),
+        organization_id=factories.uuid7(),
+        organization_name="Walkers",
+        name="Walks in two towns",
+        need_codes=["physical-activity"],
+        locations=[
+            LocationRecord(id=factories.uuid7(), name="Far park", latitude=52.2, longitude=-0.99),
+            LocationRecord(
+                id=factories.uuid7(), name="Near park", latitude=52.131, longitude=-0.99
+            ),
+        ],
+    )
+    save_services(by=None, area=area, records=[record])
+    result = search(query(needs=["physical-activity"]))
+    assert result.total == 1
+    assert result.matches[0].distance_km == pytest.approx(0.11, abs=0.01)
+
+
+def test_search_without_a_place_ranks_by_fit(area):
+    factories.activity(area=area, name="One need", needs=("loneliness",))
+    factories.activity(area=area, name="Both needs", needs=("loneliness", "anxiety"))
+    result = search(Query(needs=["loneliness", "anxiety"]))
+    assert names(result) == ["Both needs", "One need"]
+    assert result.matches[0].distance_km is None
+
+
+def test_the_migration_builds_the_text_index_the_engine_queries():
+    # PostgreSQL only uses an expression index when the query repeats the expression.
+    import importlib
+
+    from directory import fulltext
+
+    migration = importlib.import_module("directory.migrations.0006_search_index")
+    assert f"USING GIN ({fulltext.PG_VECTOR})" in migration.NEW_TEXT_INDEX["postgresql"]
+    assert fulltext.CREATE_SQL["sqlite"] == migration.NEW_TEXT_INDEX["sqlite"]
+
+
+def test_cell_words_never_match_what_people_type(area):
+    factories.activity(area=area, name="Cafe", needs=())
+    assert search(query(text="cafe", needs=["anxiety"])).total == 1
+    assert search(query(text="zzg", needs=["anxiety"])).total == 0
+    assert search(query(text="zzplaceless", needs=["anxiety"])).total == 0

@@ -13,22 +13,10 @@ from core.errors import ActionError
 from core.forms import ActionFormMixin
 from core.pagination import paginate
 from core.permissions import Permission, require_permission
-from directory import actions
+from directory import actions, listing_fields
+from directory.forms import ListingForm
 from directory.models import ListingChange, ListingFlag, Service, Synonym
 from referrals.models import Need
-
-
-class ListingForm(ActionFormMixin, forms.Form):
-    name = forms.CharField(label="Name", max_length=200)
-    description = forms.CharField(label="What happens there", widget=forms.Textarea, required=False)
-    application_process = forms.CharField(
-        label="How to join", widget=forms.Textarea, required=False
-    )
-    fees_description = forms.CharField(label="Cost, in words", required=False)
-    eligibility_description = forms.CharField(label="Who it is for", required=False)
-    phone = forms.CharField(label="Phone", max_length=30, required=False)
-    email = forms.EmailField(label="Email", required=False)
-    url = forms.URLField(label="Website", required=False, assume_scheme="https")
 
 
 class PlacesForm(ActionFormMixin, forms.Form):
@@ -95,12 +83,17 @@ def provider_listings(request):
 def provider_listing(request, pk):
     service = _own_listing(request, pk)
     pending = service.changes.filter(status="pending").first()
-    initial = {f: getattr(service, f) for f in ListingChange.EDITABLE_FIELDS}
-    form = ListingForm(request.POST or None, initial=initial, prefix="listing")
+    last_rejected = (
+        service.changes.filter(status="rejected").order_by("-decided_at").first()
+        if not pending
+        else None
+    )
+    editable = listing_fields.editable(service)
+    form = ListingForm(request.POST or None, editable=editable, prefix="listing")
     places = PlacesForm(initial={"available": service.capacity_available}, prefix="places")
     if request.method == "POST" and form.is_valid():
         try:
-            actions.propose_change(by=request.user, service=service, proposed=form.cleaned_data)
+            actions.propose_change(by=request.user, service=service, proposed=form.proposed())
         except ActionError as error:
             form.add_action_error(error)
         else:
@@ -117,6 +110,11 @@ def provider_listing(request, pk):
             "form": form,
             "places": places,
             "pending": pending,
+            "pending_diff": actions.diff(pending) if pending else [],
+            "last_rejected": last_rejected,
+            "not_editable": [
+                f.label for name, f in listing_fields.FIELDS.items() if name not in editable
+            ],
         },
     )
 

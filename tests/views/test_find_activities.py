@@ -72,6 +72,7 @@ def test_public_search_page_queries_constant(client, area, django_assert_max_num
 
     for i in range(3):
         factories.activity(area=area, name=f"Cafe {i}")
+    client.get(reverse("directory:find"), {"postcode": "NN12 6AB", "q": "lonely"})  # caches
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("directory:find"), {"postcode": "NN12 6AB", "q": "lonely"})
     for i in range(15):
@@ -79,3 +80,63 @@ def test_public_search_page_queries_constant(client, area, django_assert_max_num
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("directory:find"), {"postcode": "NN12 6AB", "q": "lonely"})
     assert len(many) == len(few)
+
+
+def test_when_they_are_free_is_recorded_and_starts_the_search(
+    client, link_worker, active_referral, area
+):
+    factories.activity(area=area, name="Tuesday cafe", byday="TU", latitude=52.131)
+    factories.activity(area=area, name="Thursday cafe", byday="TH", latitude=52.15)
+    client.force_login(link_worker)
+    url = reverse("casework:availability", args=[active_referral.pk])
+    response = client.post(
+        url, {"days": ["thu", "fri"], "time_of_day": "morning", "notes": "not in school holidays"}
+    )
+    assert response.status_code == 302
+    case = page(client.get(reverse("casework:case", args=[active_referral.pk])))
+    assert "Thu, Fri, mornings (not in school holidays)" in case
+    assert ReferralEvent.objects.filter(
+        referral=active_referral, kind=ReferralEvent.Kind.AVAILABILITY
+    ).exists()
+
+    body = page(client.get(reverse("casework:find_activities", args=[active_referral.pk])))
+    # Pre-filled: the Thursday cafe fits and comes first; the Tuesday one clashes.
+    assert body.index("Thursday cafe") < body.index("Tuesday cafe")
+    assert "Thursdays 10:00–12:00 — you are free" in body
+    assert "Tuesdays 10:00–12:00 — not when you are free" in body
+
+
+def test_their_age_keeps_out_what_they_cannot_join(client, link_worker, active_referral, area):
+    factories.activity(area=area, name="Under-fives stay and play", min_age=0, max_age=5)
+    factories.activity(area=area, name="Cafe for all")
+    client.force_login(link_worker)
+    body = page(client.get(reverse("casework:find_activities", args=[active_referral.pk])))
+    assert "Cafe for all" in body and "Under-fives" not in body
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"days": ["someday"]}, "Select a valid choice"),
+        ({"time_of_day": "midnight"}, "Select a valid choice"),
+        ({"notes": "x" * 201}, "at most 200 characters"),
+    ],
+)
+def test_bad_availability_named_and_nothing_saved(
+    client, link_worker, active_referral, data, message
+):
+    from casework.models import Availability
+
+    client.force_login(link_worker)
+    response = client.post(reverse("casework:availability", args=[active_referral.pk]), data)
+    assert response.status_code == 200 and message in page(response)
+    assert not Availability.objects.exists()
+
+
+def test_public_find_by_age(client, area):
+    factories.activity(area=area, name="Teen group", min_age=13, max_age=18)
+    factories.activity(area=area, name="Cafe for all")
+    body = page(client.get(reverse("directory:find"), {"postcode": "NN12 6AB", "age": "70"}))
+    assert "Cafe for all" in body and "Teen group" not in body
+    body = page(client.get(reverse("directory:find"), {"postcode": "NN12 6AB", "age": "old"}))
+    assert "Enter your age in years" in body
