@@ -82,6 +82,13 @@ class FindActivityForm(ActionFormMixin, forms.Form):
         },
     )
 
+    def __init__(self, data=None, **kwargs):
+        if data is not None and not data.get("radius"):
+            # Links and pre-filled searches leave the distance out: show the one searched.
+            data = data.copy()
+            data["radius"] = self.base_fields["radius"].initial
+        super().__init__(data, **kwargs)
+
     def clean(self):
         data = super().clean()
         if not (data.get("postcode") or data.get("q") or data.get("needs")):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.actions import create_staff_user
 from casework.actions import (
     discharge_case,
+    record_availability,
     record_contact,
     record_what_matters,
     review_goal,
@@ -469,6 +470,16 @@ def _first_contact(referral: Referral, worker, clock, rng) -> None:
         )
         for description in rng.sample(county.GOALS, rng.randint(1, 3)):
             set_goal(by=worker, referral=referral, description=description)
+        if rng.random() < 0.8:
+            record_availability(
+                by=worker,
+                referral=referral,
+                days=sorted(
+                    rng.sample(["mon", "tue", "wed", "thu", "fri", "sat"], rng.randint(1, 4))
+                ),
+                time_of_day=rng.choice(["", "morning", "morning", "afternoon", "evening"]),
+                notes=rng.choice(["", "", "not in school holidays", "after the school run"]),
+            )
 
 
 def _follow_ups(referral, worker, clock, rng, *, until: datetime, booked: bool = False) -> None:

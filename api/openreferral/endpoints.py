@@ -4,20 +4,23 @@ GET /api/openreferral/                      version, profile, openapi_url
 GET /api/openreferral/services              search, page, per_page, taxonomy_term_id,
                                             organization_id, modified_after
 GET /api/openreferral/services/{id}         fully nested
+GET /api/openreferral/organizations         search, page, per_page
+GET /api/openreferral/organizations/{id}    with its published services
 GET /api/openreferral/taxonomies[/{id}]
 GET /api/openreferral/taxonomy_terms[/{id}]
 GET /api/openreferral/service_at_locations  postcode, proximity (km), page, per_page
 GET /api/openreferral/service_at_locations/{id}
 """
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
+from django.urls import reverse
 from ninja import NinjaAPI
 
 from api.openreferral import mappers
 from api.params import BadParameters, Params
 from directory import fulltext
-from directory.models import Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
+from directory.models import Organization, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 from geography.lookup import PostcodeError, bounding_box, distance_km, locate
 
 api = NinjaAPI(
@@ -51,8 +54,45 @@ def root(request):
     return {
         "version": mappers.HSDS_VERSION,
         "profile": mappers.PROFILE_URL,
-        "openapi_url": mappers.OPENAPI_URL,
+        # This API's own description (HSDS: "the openapi JSON file which defines this API").
+        "openapi_url": request.build_absolute_uri(reverse("openreferral:openapi-json")),
     }
+
+
+@api.get("/organizations", summary="Organisations that run published services")
+def organizations(
+    request, search: str = "", page: str | None = None, per_page: str | None = None
+):
+    p = Params()
+    number, size = _paging(p, page, per_page)
+    p.check()
+    rows = Organization.objects.filter(
+        Exists(Service.objects.public().filter(organization_id=OuterRef("id")))
+    ).order_by("name", "id")
+    if search.strip():
+        rows = rows.filter(name__icontains=search.strip())
+    contents = [mappers.organization(o) for o in rows[(number - 1) * size : number * size]]
+    return mappers.page(contents, total=rows.count(), number=number, per_page=size)
+
+
+@api.get("/organizations/{id}", summary="One organisation, with its published services")
+def organization(request, id: str):
+    p = Params()
+    pk = p.uuid("id", id)
+    p.check()
+    found = (
+        Organization.objects.filter(pk=pk)
+        .prefetch_related(
+            Prefetch(
+                "services",
+                queryset=Service.objects.public().select_related("organization").order_by("name"),
+            )
+        )
+        .first()
+    )
+    if found is None or not found.services.all():
+        raise Http404
+    return mappers.organization(found, services=list(found.services.all()))
 
 
 @api.get("/services", summary="Services (one-to-one fields)")

@@ -5,7 +5,6 @@ from uuid import uuid5
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://openreferraluk.org/"
-OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
 
 
 def clean(value):
@@ -16,16 +15,22 @@ def clean(value):
     return value
 
 
-def organization(org) -> dict:
-    return clean(
-        {
-            "id": str(org.id),
-            "name": org.name,
-            "description": org.description or org.name,
-            "email": org.email,
-            "website": org.website,
-        }
-    )
+def organization(org, services=None) -> dict:
+    data = {
+        "id": str(org.id),
+        "name": org.name,
+        "description": org.description or org.name,
+        "email": org.email,
+        "website": org.website,
+    }
+    if services is not None:
+        data["services"] = [_without_organization(service_summary(s)) for s in services]
+    return clean(data)
+
+
+def _without_organization(summary: dict) -> dict:
+    summary.pop("organization", None)
+    return summary
 
 
 def taxonomy(tax) -> dict:

@@ -58,7 +58,27 @@ def listings(area):
 
 def test_root(client):
     body = client.get(f"{BASE}/").json()
-    assert body["version"] == "3.0" and body["openapi_url"].startswith("https://")
+    assert body["version"] == "3.0"
+    assert body["openapi_url"] == "http://testserver/api/openreferral/openapi.json"
+    described = client.get(body["openapi_url"]).json()
+    assert {"/api/openreferral/services", "/api/openreferral/organizations"} <= set(
+        described["paths"]
+    )
+
+
+def test_organizations_list_and_one_with_its_services(client, listings, area):
+    cafe, walk = listings
+    hidden = factories.activity(area=area, name="Hidden club")
+    Service.objects.filter(pk=hidden.pk).update(published=False)
+    body = client.get(f"{BASE}/organizations").json()
+    assert_page(body, "compiled/organization_list.json")
+    assert body["total_items"] == 2  # the hidden club's organisation has nothing public
+    one = client.get(f"{BASE}/organizations/{cafe.organization_id}").json()
+    assert_valid(one, "compiled/organization.json")
+    assert [s["name"] for s in one["services"]] == ["Happy Cafe"]
+    assert client.get(f"{BASE}/organizations/{hidden.organization_id}").status_code == 404
+    assert client.get(f"{BASE}/organizations", {"search": "walking"}).json()["total_items"] == 1
+    assert client.get(f"{BASE}/organizations/nope").status_code == 400
 
 
 def test_services_list_paginated_and_valid(client, listings):

@@ -1,3 +1,4 @@
+import re
 from html import unescape
 
 import pytest
@@ -20,6 +21,7 @@ def test_find_for_person_prefilled_from_referral(client, link_worker, active_ref
     client.force_login(link_worker)
     body = page(client.get(reverse("casework:find_activities", args=[active_referral.pk])))
     assert 'value="NN12 6AB"' in body
+    assert re.search(r'<option value="10" selected\s*>Within 10 km', body)  # as searched
     assert "Befriending calls" in body and "Debt advice" not in body
     assert "meets: loneliness or isolation" in body
 
