@@ -60,9 +60,7 @@ def root(request):
 
 
 @api.get("/organizations", summary="Organisations that run published services")
-def organizations(
-    request, search: str = "", page: str | None = None, per_page: str | None = None
-):
+def organizations(request, search: str = "", page: str | None = None, per_page: str | None = None):
     p = Params()
     number, size = _paging(p, page, per_page)
     p.check()
