@@ -27,8 +27,13 @@ install:
 demo: install
 	$(MANAGE) migrate --verbosity 0
 	LINKWORK_NONPROD=1 $(MANAGE) load_demo
+	@grep -q '^NOTIFY_API_KEY=' .env || grep '^NOTIFY_' dotenv-sample >> .env
 	@echo ""
 	@echo "linkwork demo: http://127.0.0.1:$(PORT)/   (Ctrl+C to stop)"
+	@echo "Also running: the background worker, and a fake GOV.UK Notify that prints every text and email."
+	@trap 'kill 0' EXIT; \
+	LINKWORK_NONPROD=1 $(MANAGE) fake_notify --port 6011 & \
+	$(MANAGE) worker --verbosity 0 & \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install

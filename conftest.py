@@ -13,6 +13,8 @@ REFERENCE_DATA_MIGRATIONS = [
     ("referrals.migrations.0002_needs_and_discharge_reasons", "load"),
     ("directory.migrations.0003_needs_taxonomy_and_synonyms", "load"),
     ("geography.migrations.0001_initial", "load_districts"),
+    ("core.migrations.0004_load_bank_holidays", "load"),
+    ("notifications.migrations.0002_message_templates", "load"),
 ]
 
 
@@ -129,3 +131,23 @@ def directory_editor(service):
 @pytest.fixture
 def provider_listing(area, provider):
     return factories.activity(area=area, name="Provider cafe", owner=provider.organisation)
+
+
+@pytest.fixture
+def notify(settings, db):
+    """A fake GOV.UK Notify on a free port, which the real client library talks to."""
+    from notifications.fakes import DEMO_API_KEY, FakeNotify, templates_from_database
+
+    fake = FakeNotify(templates=templates_from_database(), api_key=DEMO_API_KEY).start()
+    settings.NOTIFY_API_KEY = DEMO_API_KEY
+    settings.NOTIFY_BASE_URL = fake.base_url
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def run_tasks():
+    """Run the background tasks that are due now, as the worker would."""
+    from tests.tasks import run_due_tasks
+
+    return run_due_tasks

@@ -6,7 +6,8 @@ from django.utils import timezone
 from casework.models import Availability, Contact, Goal
 from core.forms import ActionFormMixin, DateInputField, VersionField
 from directory.forms import DAY_CHOICES
-from referrals.models import DischargeReason
+from referrals import validators
+from referrals.models import ContactMethod, DischargeReason, GPSharing, ProviderSharing
 
 
 class ContactForm(ActionFormMixin, forms.Form):
@@ -137,3 +138,44 @@ class AvailabilityForm(ActionFormMixin, forms.Form):
         max_length=200,
         required=False,
     )
+
+
+class ConsentForm(ActionFormMixin, forms.Form):
+    texts_allowed = forms.BooleanField(
+        label="Reminders and short questionnaires by text message", required=False
+    )
+    emails_allowed = forms.BooleanField(
+        label="Reminders and short questionnaires by email", required=False
+    )
+    share_with_providers = forms.ChoiceField(
+        label="What may groups they are referred to see?",
+        choices=ProviderSharing.choices,
+        widget=forms.RadioSelect,
+    )
+    share_with_gp = forms.ChoiceField(
+        label="What goes back to their GP when they finish?",
+        choices=GPSharing.choices,
+        widget=forms.RadioSelect,
+    )
+    research_allowed = forms.BooleanField(
+        label="Their answers may be used, without their name, to evaluate the service",
+        required=False,
+    )
+
+
+class ContactDetailsForm(ActionFormMixin, forms.Form):
+    phone = forms.CharField(label="Phone number", required=False, max_length=20)
+    email = forms.EmailField(
+        label="Email address",
+        required=False,
+        error_messages={"invalid": "Enter an email address like name@example.com"},
+    )
+    preferred_contact = forms.ChoiceField(
+        label="How would they like to be contacted?",
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"]
+        return validators.normalise_uk_phone(value) if value.strip() else ""

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from casework.views import activities, availability, case, caseload, contacts, discharge, plan
+from casework.views import (
+    activities,
+    availability,
+    case,
+    caseload,
+    consent,
+    contacts,
+    discharge,
+    plan,
+)
 
 app_name = "casework"
 urlpatterns = [
@@ -13,6 +22,8 @@ urlpatterns = [
     path("<uuid:pk>/goals/<uuid:goal_pk>/review/", plan.review_goal, name="review_goal"),
     path("<uuid:pk>/discharge/", discharge.discharge, name="discharge"),
     path("<uuid:pk>/free/", availability.availability, name="availability"),
+    path("<uuid:pk>/consent/", consent.consent, name="consent"),
+    path("<uuid:pk>/contact-details/", consent.contact_details, name="contact_details"),
     path("<uuid:pk>/activities/", activities.find_for_person, name="find_activities"),
     path("<uuid:pk>/activities/suggest/", activities.suggest, name="suggest_activity"),
 ]

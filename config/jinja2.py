@@ -6,6 +6,7 @@ from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from core import presenters
+from onward import presenters as onward_presenters
 
 
 def url(viewname, *args, **kwargs):
@@ -25,6 +26,8 @@ def environment(**options):
         navigation=presenters.navigation,
         status_tag=presenters.status_tag,
         due_label=presenters.due_label,
+        onward_tag=onward_presenters.onward_tag,
+        answer_due=onward_presenters.answer_due,
     )
     env.filters.update(presenters.FILTERS)
     return env

@@ -28,6 +28,10 @@ INSTALLED_APPS = [
     "casework",
     "geography",
     "directory",
+    "notifications",
+    "onward",
+    "django_tasks",
+    "django_tasks_db",
     "ninja",
 ]
 # Demo data generators; production never installs them.
@@ -126,6 +130,20 @@ STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "static_build"]
 WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Background work: tasks are rows in the database, written in the same transaction as the
+# change that needs them, and run by `python manage.py worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# GOV.UK Notify. The key looks like "name-<service id>-<secret>"; the demo and tests use the
+# fake Notify server (`python manage.py fake_notify`) with its own key.
+NOTIFY_API_KEY = get_env("NOTIFY_API_KEY", "")
+NOTIFY_BASE_URL = get_env("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT_SECONDS = get_int("NOTIFY_TIMEOUT_SECONDS", 10)
+# No texts or emails to people between these times (local time); they wait until morning.
+QUIET_HOURS = get_env("LINKWORK_QUIET_HOURS", "20:00-08:00")
+# Where links in staff emails point.
+SITE_URL = get_env("LINKWORK_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("referrals/", include("referrals.urls")),
     path("cases/", include("casework.urls")),
+    path("", include("onward.urls")),
     path("find/", include("directory.urls")),
     path("directory/", include("directory.urls_manage")),
     path("api/v1/", public_urls(api_v1)),

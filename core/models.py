@@ -65,3 +65,27 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.verb} {self.object_type}"
+
+
+class BankHoliday(models.Model):
+    """A bank holiday in England and Wales: not a working day for deadlines."""
+
+    date = models.DateField(primary_key=True)
+    title = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date}: {self.title}"
+
+
+class PeriodicRun(models.Model):
+    """When each periodic duty last ran, so that daily ones run once a day however often
+    the sweep comes round."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.last_run_at}"

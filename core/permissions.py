@@ -23,6 +23,7 @@ class Permission(StrEnum):
     DIRECTORY_VIEW = "directory.view"  # community activities (no personal data)
     LISTING_EDIT_OWN = "directory.edit_own"  # providers: their organisation's listings
     DIRECTORY_EDIT = "directory.edit"  # approve changes, synonyms, flags
+    ONWARD_RESPOND = "onward.respond"  # providers: answer referrals to their activities
 
 
 class Role(models.TextChoices):
@@ -58,7 +59,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         }
     ),
     Role.COMMISSIONER: frozenset({Permission.AREA_FIGURES_VIEW, Permission.DIRECTORY_VIEW}),
-    Role.PROVIDER: frozenset({Permission.LISTING_EDIT_OWN, Permission.DIRECTORY_VIEW}),
+    Role.PROVIDER: frozenset(
+        {Permission.LISTING_EDIT_OWN, Permission.DIRECTORY_VIEW, Permission.ONWARD_RESPOND}
+    ),
     Role.DIRECTORY_EDITOR: frozenset({Permission.DIRECTORY_EDIT, Permission.DIRECTORY_VIEW}),
 }
 

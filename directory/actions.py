@@ -5,14 +5,17 @@ import re
 from datetime import timedelta
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from core import audit
 from core.errors import ActionError, ConcurrentChange
-from core.permissions import Permission, require_permission
+from core.permissions import Permission, Role, require_permission
 from directory import listing_fields, search_index
 from directory.models import (
     CostOption,
@@ -236,6 +239,37 @@ def update_capacity(*, by, service: Service, available: int | None) -> Service:
     return service
 
 
+@transaction.atomic
+def take_place(*, by, service: Service) -> bool:
+    """One of the activity's counted spare places goes to someone. False if it has none
+    left; True if it took one, or does not count places."""
+    now = timezone.now()
+    counted = Service.objects.filter(pk=service.pk, capacity_available__isnull=False)
+    if not counted.exists():
+        return True
+    if not counted.filter(capacity_available__gt=0).update(
+        capacity_available=F("capacity_available") - 1, capacity_updated=now
+    ):
+        return False
+    search_index.refresh([service.pk])
+    audit.record_change(by=by, verb="take_place", obj=service)
+    return True
+
+
+@transaction.atomic
+def release_place(*, by, service: Service) -> None:
+    """A place someone held comes back (they finished, stopped or were cancelled)."""
+    now = timezone.now()
+    released = (
+        Service.objects.filter(pk=service.pk, capacity_available__isnull=False)
+        .filter(Q(capacity_maximum__isnull=True) | Q(capacity_available__lt=F("capacity_maximum")))
+        .update(capacity_available=F("capacity_available") + 1, capacity_updated=now)
+    )
+    if released:
+        search_index.refresh([service.pk])
+        audit.record_change(by=by, verb="release_place", obj=service)
+
+
 def _require_owner(by, service):
     require_permission(by, Permission.LISTING_EDIT_OWN)
     if not Service.objects.editable_by(by).filter(pk=service.pk).exists():
@@ -408,8 +442,10 @@ HIDE_AFTER_DAYS = 365
 
 @transaction.atomic
 def review_freshness(*, by, today=None) -> dict:
-    """Listings not checked for six months are due a reminder; after twelve they are hidden
-    from search until their provider confirms them."""
+    """Listings not checked for six months: their provider's staff are asked to check them
+    (once, until they do); after twelve they are hidden from search until confirmed."""
+    from notifications.actions import email_staff
+
     today = today or timezone.localdate()
     stale = Service.objects.filter(published=True, status=Service.Status.ACTIVE).filter(
         Q(last_verified_on__lt=today - timedelta(days=HIDE_AFTER_DAYS))
@@ -426,9 +462,36 @@ def review_freshness(*, by, today=None) -> dict:
         search_index.refresh(chunk)
     due = Service.objects.filter(
         published=True, last_verified_on__lt=today - timedelta(days=REMIND_AFTER_DAYS)
-    ).count()
-    audit.record_change(by=by, verb="review_listing_freshness", hidden=hidden, due=due)
-    return {"hidden": hidden, "reminders_due": due}
+    )
+    unasked = due.filter(
+        Q(check_reminder_sent_at__isnull=True)
+        | Q(check_reminder_sent_at__date__lt=F("last_verified_on")),
+        organization__owner__isnull=False,
+    )
+    by_owner: dict = {}
+    for service_id, owner_id in unasked.values_list("id", "organization__owner_id"):
+        by_owner.setdefault(owner_id, []).append(service_id)
+    now = timezone.now()
+    link = settings.SITE_URL.rstrip("/") + reverse("directory_manage:provider_listings")
+    for owner_id, service_ids in by_owner.items():
+        staff = User.objects.filter(organisation_id=owner_id, role=Role.PROVIDER, is_active=True)
+        email_staff(
+            by=by,
+            users=staff,
+            template_code="listing_check",
+            personalisation={"count": len(service_ids), "link": link},
+            reference=f"listing-check:{owner_id}:{today:%Y%m%d}",
+        )
+        Service.objects.filter(id__in=service_ids).update(check_reminder_sent_at=now)
+    reminded = sum(len(ids) for ids in by_owner.values())
+    audit.record_change(
+        by=by, verb="review_listing_freshness", hidden=hidden, due=due.count(), reminded=reminded
+    )
+    return {"hidden": hidden, "reminders_due": due.count(), "reminded": reminded}
+
+
+def daily_freshness_review() -> dict:
+    return review_freshness(by=None)
 
 
 @transaction.atomic

@@ -143,6 +143,8 @@ class Service(HSDSModel):
     capacity_updated = models.DateTimeField(null=True, blank=True)
     terms = models.ManyToManyField(TaxonomyTerm, blank=True, related_name="services")
     last_verified_on = models.DateField(null=True, blank=True)
+    # When the owner was last asked to check it (once per six months unchecked).
+    check_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     published = models.BooleanField(default=True)
     last_modified = models.DateTimeField(auto_now=True)
 

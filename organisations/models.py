@@ -48,6 +48,11 @@ class Organisation(BaseModel):
     postcode = models.CharField(max_length=8, blank=True)
     # Link-worker services: how soon a newly allocated person must first be contacted.
     first_contact_target_days = models.PositiveSmallIntegerField(default=5)
+    # Link-worker services: working days a provider has to answer a referral, and a link
+    # worker to first reach someone new; a reminder goes out after `reminder_working_days`,
+    # and the team lead is told at the deadline.
+    response_working_days = models.PositiveSmallIntegerField(default=10)
+    reminder_working_days = models.PositiveSmallIntegerField(default=6)
 
     class Meta:
         ordering = ["name"]
@@ -60,6 +65,11 @@ class Organisation(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(pcn__isnull=True) | models.Q(kind="gp_practice"),
                 name="organisation_only_practices_in_pcn",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reminder_working_days__lt=models.F("response_working_days"))
+                & models.Q(reminder_working_days__gte=1),
+                name="organisation_reminder_before_deadline",
             ),
         ]
 

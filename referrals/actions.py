@@ -12,8 +12,16 @@ from core import audit
 from core.errors import ActionError, ConcurrentChange
 from core.models import Concept
 from core.permissions import Permission, Role, require_permission
+from core.working_days import add_working_days
 from organisations.models import Organisation
-from referrals.models import Person, Referral, ReferralEvent
+from referrals.models import (
+    ContactMethod,
+    GPSharing,
+    Person,
+    ProviderSharing,
+    Referral,
+    ReferralEvent,
+)
 from referrals.states import Status, check_transition
 
 REFERRAL_RECEIVED_CONCEPT = "referral-to-social-prescribing"
@@ -29,6 +37,8 @@ class PersonDetails:
     phone: str
     email: str
     preferred_contact: str
+    texts_allowed: bool = False
+    emails_allowed: bool = False
 
 
 class DuplicateReferral(ActionError):
@@ -105,6 +115,12 @@ def create_referral(
                 received_at=now,
                 status=Status.RECEIVED,
                 status_changed_at=now,
+                first_contact_remind_on=add_working_days(
+                    timezone.localdate(now), service.reminder_working_days
+                ),
+                first_contact_due=add_working_days(
+                    timezone.localdate(now), service.response_working_days
+                ),
             )
     except IntegrityError:
         # Another request created the open episode between our check and our insert.
@@ -137,6 +153,9 @@ def _find_or_create_person(*, area, details: PersonDetails, confirmed_new_person
         "phone": details.phone,
         "email": details.email,
         "preferred_contact": details.preferred_contact,
+        "texts_allowed": details.texts_allowed and bool(details.phone),
+        "emails_allowed": details.emails_allowed and bool(details.email),
+        "consent_recorded_at": timezone.now(),
     }
     if details.nhs_number:
         person = (
@@ -146,6 +165,10 @@ def _find_or_create_person(*, area, details: PersonDetails, confirmed_new_person
         )
         if person:
             # The newest referral carries the newest contact details.
+            if person.phone != details.phone:
+                person.phone_failed_at = None
+            if person.email != details.email:
+                person.email_failed_at = None
             for field, value in contact.items():
                 setattr(person, field, value)
             if practice:
@@ -332,3 +355,93 @@ def schedule_next_action(referral: Referral) -> None:
     else:
         referral.next_action = ""
         referral.next_action_due = None
+
+
+@transaction.atomic
+def record_consent(
+    *,
+    by,
+    referral: Referral,
+    texts_allowed: bool,
+    emails_allowed: bool,
+    share_with_providers: str,
+    share_with_gp: str,
+    research_allowed: bool,
+) -> Person:
+    """The person's choices, as they told their link worker. They apply at once everywhere:
+    queued texts and emails are checked again before they go."""
+    require_permission(by, Permission.CASE_WORK)
+    person = Person.objects.select_for_update().get(pk=referral.person_id)
+    if texts_allowed and not person.phone:
+        raise ActionError("Add a mobile number before agreeing to texts", field="texts_allowed")
+    if emails_allowed and not person.email:
+        raise ActionError("Add an email address before agreeing to emails", field="emails_allowed")
+    if share_with_providers not in ProviderSharing.values:
+        raise ActionError("Choose what providers may see", field="share_with_providers")
+    if share_with_gp not in GPSharing.values:
+        raise ActionError("Choose what goes back to the GP", field="share_with_gp")
+    now = timezone.now()
+    person.texts_allowed = texts_allowed
+    person.emails_allowed = emails_allowed
+    person.share_with_providers = share_with_providers
+    person.share_with_gp = share_with_gp
+    person.research_allowed = research_allowed
+    person.consent_recorded_at = now
+    person.save()
+    choices = [
+        f"texts {'yes' if texts_allowed else 'no'}",
+        f"emails {'yes' if emails_allowed else 'no'}",
+        f"providers see: {ProviderSharing(share_with_providers).label.lower()}",
+        f"GP gets: {GPSharing(share_with_gp).label.lower()}",
+        f"research {'yes' if research_allowed else 'no'}",
+    ]
+    ReferralEvent.objects.create(
+        referral=referral,
+        at=now,
+        by=by,
+        kind=ReferralEvent.Kind.CONSENT,
+        summary="Consent and sharing recorded",
+        detail="; ".join(choices),
+    )
+    audit.record_change(by=by, verb="record_consent", obj=person, person=person)
+    return person
+
+
+@transaction.atomic
+def correct_contact_details(
+    *, by, referral: Referral, phone: str, email: str, preferred_contact: str
+) -> Person:
+    """New or corrected phone and email. A detail Notify could not deliver to is trusted
+    again once it has changed."""
+    require_permission(by, Permission.CASE_WORK)
+    person = Person.objects.select_for_update().get(pk=referral.person_id)
+    if preferred_contact not in ContactMethod.values:
+        raise ActionError("Choose how they would like to be contacted", field="preferred_contact")
+    if preferred_contact in (ContactMethod.PHONE, ContactMethod.TEXT) and not phone:
+        raise ActionError("Enter a phone number, or choose another way", field="phone")
+    if preferred_contact == ContactMethod.EMAIL and not email:
+        raise ActionError("Enter an email address, or choose another way", field="email")
+    changed = []
+    if phone != person.phone:
+        person.phone, person.phone_failed_at = phone, None
+        person.texts_allowed = person.texts_allowed and bool(phone)
+        changed.append("phone")
+    if email != person.email:
+        person.email, person.email_failed_at = email, None
+        person.emails_allowed = person.emails_allowed and bool(email)
+        changed.append("email")
+    if preferred_contact != person.preferred_contact:
+        person.preferred_contact = preferred_contact
+        changed.append("preferred contact")
+    if not changed:
+        raise ActionError("Nothing has changed")
+    person.save()
+    ReferralEvent.objects.create(
+        referral=referral,
+        at=timezone.now(),
+        by=by,
+        kind=ReferralEvent.Kind.CONTACT_DETAILS,
+        summary="Contact details updated: " + ", ".join(changed),
+    )
+    audit.record_change(by=by, verb="correct_contact_details", obj=person, person=person)
+    return person

@@ -42,6 +42,13 @@ class ReferralForm(ActionFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how the person would like to be contacted"},
     )
+    texts_allowed = forms.BooleanField(
+        label="They agree to reminders and short questionnaires by text message",
+        required=False,
+    )
+    emails_allowed = forms.BooleanField(
+        label="They agree to reminders and short questionnaires by email", required=False
+    )
     needs = forms.ModelMultipleChoiceField(
         label="Reasons for referral",
         queryset=Need.objects.filter(active=True),
@@ -97,6 +104,10 @@ class ReferralForm(ActionFormMixin, forms.Form):
                 "email",
                 ValidationError("Enter an email address, or choose another way to contact them"),
             )
+        if data.get("texts_allowed") and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", ValidationError("Enter the mobile number texts should go to"))
+        if data.get("emails_allowed") and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", ValidationError("Enter the email address emails should go to"))
         return data
 
 

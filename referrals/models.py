@@ -45,6 +45,19 @@ class ContactMethod(models.TextChoices):
     EMAIL = "email", "Email"
 
 
+class ProviderSharing(models.TextChoices):
+    CONTACT = "contact", "Their name and how to contact them"
+    CONTACT_AND_NEEDS = (
+        "contact_and_needs",
+        "Their name, how to contact them and what they would like help with",
+    )
+
+
+class GPSharing(models.TextChoices):
+    SUMMARY = "summary", "A summary: dates, activities, outcomes and codes"
+    CODES = "codes", "Coded entries only"
+
+
 class Person(BaseModel):
     """The person referred. Personal data: reach it only through `visible_to(user)`."""
 
@@ -64,6 +77,24 @@ class Person(BaseModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Their choices, recorded and obeyed everywhere (referrals.actions.record_consent).
+    texts_allowed = models.BooleanField(
+        default=False, help_text="Reminders and questionnaires by text message"
+    )
+    emails_allowed = models.BooleanField(
+        default=False, help_text="Reminders and questionnaires by email"
+    )
+    share_with_providers = models.CharField(
+        max_length=20, choices=ProviderSharing.choices, default=ProviderSharing.CONTACT
+    )
+    share_with_gp = models.CharField(
+        max_length=10, choices=GPSharing.choices, default=GPSharing.SUMMARY
+    )
+    research_allowed = models.BooleanField(default=False)
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    # GOV.UK Notify said messages to these cannot be delivered: they need checking.
+    phone_failed_at = models.DateTimeField(null=True, blank=True)
+    email_failed_at = models.DateTimeField(null=True, blank=True)
 
     objects = PersonQuerySet.as_manager()
 
@@ -152,6 +183,11 @@ class Referral(BaseModel):
     )
     allocated_at = models.DateTimeField(null=True, blank=True)
     first_contact_at = models.DateTimeField(null=True, blank=True)
+    # The first-contact clock, in working days from receipt (referrals.deadlines).
+    first_contact_remind_on = models.DateField(null=True, blank=True)
+    first_contact_due = models.DateField(null=True, blank=True)
+    first_contact_reminded_at = models.DateTimeField(null=True, blank=True)
+    first_contact_escalated_at = models.DateTimeField(null=True, blank=True)
     next_action = models.CharField(max_length=60, blank=True)
     next_action_due = models.DateField(null=True, blank=True)
 
@@ -209,10 +245,24 @@ class Referral(BaseModel):
             models.Index(
                 fields=["referring_organisation", "received_at"], name="referral_sent_by_org"
             ),
+            models.Index(
+                fields=["first_contact_remind_on"],
+                condition=Q(first_contact_at__isnull=True, closed_at__isnull=True),
+                name="referral_first_contact_clock",
+            ),
         ]
 
     def __str__(self):
         return f"Referral of {self.person} received {self.received_at:%d %b %Y}"
+
+    @property
+    def first_contact_overdue(self) -> bool:
+        return bool(
+            self.first_contact_due
+            and self.first_contact_at is None
+            and self.closed_at is None
+            and timezone.localdate() > self.first_contact_due
+        )
 
     @property
     def is_open(self):
@@ -233,6 +283,12 @@ class ReferralEvent(BaseModel):
         GOAL_REVIEWED = "goal_reviewed", "Goal reviewed"
         ACTIVITY_SUGGESTED = "activity_suggested", "Activity suggested"
         AVAILABILITY = "availability", "When they are free"
+        CONSENT = "consent", "Consent and sharing"
+        CONTACT_DETAILS = "contact_details", "Contact details"
+        ONWARD = "onward", "Activity referral"
+        SIGNPOSTED = "signposted", "Signposted"
+        MESSAGE = "message", "Message"
+        DEADLINE = "deadline", "Deadline"
         DISCHARGED = "discharged", "Discharged"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")

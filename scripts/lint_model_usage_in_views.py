@@ -9,8 +9,21 @@ import re
 import sys
 from pathlib import Path
 
-PERSONAL_DATA_MODELS = ["Person", "Referral", "ReferralEvent", "Contact", "WhatMatters", "Goal"]
-ALLOWED = re.compile(r"\.objects\.(visible_to|aggregable_by)\(")
+PERSONAL_DATA_MODELS = [
+    "Person",
+    "Referral",
+    "ReferralEvent",
+    "Contact",
+    "WhatMatters",
+    "Goal",
+    "Availability",
+    "OnwardReferral",
+    "OnwardEvent",
+    "Attendance",
+    "Signpost",
+    "Message",
+]
+ALLOWED = re.compile(r"\.objects\.(visible_to|aggregable_by|for_provider|for_service)\(")
 PATTERN = re.compile(r"\b(" + "|".join(PERSONAL_DATA_MODELS) + r")\.objects\b")
 
 

@@ -61,6 +61,21 @@ EXPECTED = {
     "casework:find_activities": SERVICE_STAFF,
     "casework:availability": SERVICE_STAFF,
     "casework:suggest_activity": dict.fromkeys(PERSONAS, 405),  # POST only: see below
+    "casework:consent": SERVICE_STAFF,
+    "casework:contact_details": SERVICE_STAFF,
+    "onward:refer": SERVICE_STAFF,
+    "onward:signpost": SERVICE_STAFF,
+    "onward:case_onward": SERVICE_STAFF,
+    # POST only (GET is 405 for all): who may post is tested in onward/tests.
+    "onward:case_cancel": dict.fromkeys(PERSONAS, 405),
+    "onward:case_stop": dict.fromkeys(PERSONAS, 405),
+    "onward:case_note": dict.fromkeys(PERSONAS, 405),
+    "onward:provider_referrals": {"provider": 200, "other_provider": 200},
+    "onward:provider_referral": {"provider": 200, "other_provider": 404},
+    "onward:provider_answer": dict.fromkeys(PERSONAS, 405),
+    "onward:provider_attendance": dict.fromkeys(PERSONAS, 405),
+    "onward:provider_finish": dict.fromkeys(PERSONAS, 405),
+    "onward:provider_note": dict.fromkeys(PERSONAS, 405),
 }
 
 
@@ -91,8 +106,10 @@ def test_url_access_by_persona(
 ):
     from directory.actions import propose_change
     from directory.models import Synonym
+    from onward.actions import refer_to_activity
 
     referral = active_referral
+    onward = refer_to_activity(by=link_worker, referral=active_referral, service=provider_listing)
     pks = {
         "directory_manage:provider_listing": provider_listing.pk,
         "directory_manage:provider_verify": provider_listing.pk,
@@ -102,6 +119,10 @@ def test_url_access_by_persona(
         ).pk,
         "directory_manage:resolve_flag": provider_listing.pk,
         "directory_manage:synonym": Synonym.objects.first().pk,
+        **{
+            f"onward:provider_{v}": onward.pk
+            for v in ("referral", "answer", "attendance", "finish", "note")
+        },
     }
     if name == "referrals:triage_referral":
         referral = factories.referral(by=referrer, service=active_referral.service)
@@ -111,6 +132,10 @@ def test_url_access_by_persona(
         kwargs["pk"] = pks.get(name, referral.pk)
     if "<uuid:goal_pk>" in ROUTES[name]:
         kwargs["goal_pk"] = goal.pk
+    if "<uuid:onward_pk>" in ROUTES[name]:
+        kwargs["onward_pk"] = onward.pk
+    if "<uuid:service_pk>" in ROUTES[name]:
+        kwargs["service_pk"] = provider_listing.pk
     url = reverse(name, kwargs=kwargs or None)
 
     response = client.get(url)

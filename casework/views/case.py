@@ -25,6 +25,11 @@ def case(request, pk):
             "availability_text": describe_availability(availability) if availability else "",
             "goals": referral.goals.all(),
             "suggestions": referral.suggestions.select_related("service"),
+            "onward": referral.onward_referrals.select_related("service", "provider"),
+            "signposts": referral.signposts.select_related("service"),
+            "sent_messages": referral.messages.filter(person__isnull=False).select_related(
+                "template"
+            )[:20],
             "events": referral.events.select_related("by", "concept"),
             "can_work": has_permission(user, Permission.CASE_WORK)
             and referral.status in (Status.ALLOCATED, Status.ACTIVE),

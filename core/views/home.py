@@ -8,7 +8,7 @@ LANDING = [
     (Permission.CASE_VIEW, "casework:caseload"),
     (Permission.REFERRAL_CREATE, "referrals:sent"),
     (Permission.AREA_FIGURES_VIEW, "core:area_overview"),
-    (Permission.LISTING_EDIT_OWN, "directory_manage:provider_listings"),
+    (Permission.ONWARD_RESPOND, "onward:provider_referrals"),
     (Permission.DIRECTORY_EDIT, "directory_manage:editor_changes"),
 ]
 

@@ -130,11 +130,18 @@ def test_stale_listings_hidden_until_checked(client, provider, provider_listing)
     assert search(Query(needs=["loneliness"])).total == 1
 
 
-def test_reminder_due_after_six_months(provider_listing):
+def test_owner_is_reminded_once_after_six_months(provider, provider_listing):
+    from notifications.models import Message
+
     Service.objects.filter(pk=provider_listing.pk).update(
         last_verified_on=timezone.localdate() - timedelta(days=200)
     )
-    assert actions.review_freshness(by=None) == {"hidden": 0, "reminders_due": 1}
+    assert actions.review_freshness(by=None) == {"hidden": 0, "reminders_due": 1, "reminded": 1}
+    email = Message.objects.get(to_user=provider)
+    assert email.template.code == "listing_check" and "1 of your listings" in email.body
+    # Asked once: the daily review does not ask again until it is checked and goes stale.
+    assert actions.review_freshness(by=None)["reminded"] == 0
+    assert Message.objects.count() == 1
 
 
 def test_visitor_flags_listing_and_editor_resolves(client, directory_editor, provider_listing):

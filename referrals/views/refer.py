@@ -30,6 +30,8 @@ def new_referral(request):
                     phone=data["phone"],
                     email=data["email"],
                     preferred_contact=data["preferred_contact"],
+                    texts_allowed=data["texts_allowed"],
+                    emails_allowed=data["emails_allowed"],
                 ),
                 needs=list(data["needs"]),
                 context=data["context"].strip(),

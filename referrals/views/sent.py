@@ -27,5 +27,7 @@ def referral_detail(request, pk):
             "referral": referral,
             "needs": referral.needs.all(),
             "events": events,
+            # Which activities they were connected to and how it is going; not the notes.
+            "onward": referral.onward_referrals.select_related("service"),
         },
     )

@@ -19,6 +19,8 @@ def sign_in(page, user):
 
 def test_provider_change_approved_by_editor(page, provider, directory_editor, provider_listing):
     sign_in(page, provider)
+    expect(page.get_by_role("heading", name="Referrals to your activities")).to_be_visible()
+    page.get_by_role("link", name="Your listings").click()
     expect(page.get_by_role("heading", name="Your listings")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Provider cafe").click()
