@@ -16,6 +16,7 @@ def replace_bank_holidays(*, by, holidays: list[tuple[date, str]]) -> int:
     years = {day.year for day, _ in holidays}
     BankHoliday.objects.filter(date__year__in=years).delete()
     BankHoliday.objects.bulk_create([BankHoliday(date=day, title=title) for day, title in holidays])
-    transaction.on_commit(forget_holidays)
+    forget_holidays()
+    transaction.on_commit(forget_holidays)  # again, so nothing cached the uncommitted table
     audit.record_change(by=by, verb="replace_bank_holidays", years=sorted(years))
     return len(holidays)

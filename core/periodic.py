@@ -19,7 +19,7 @@ EVERY = timedelta(minutes=15)
 DUTIES = [
     ("onward.actions.run_clock", EVERY),
     ("referrals.deadlines.run_clock", EVERY),
-    ("notifications.tasks.sweep_messages.call", EVERY),
+    ("notifications.tasks.requeue_lost_messages", EVERY),
     ("directory.actions.daily_freshness_review", timedelta(hours=23)),
 ]
 TASK_PATH = "core.periodic.sweep"

@@ -1,27 +1,28 @@
 """Working days in England: Monday to Friday, not bank holidays (`BankHoliday`, data)."""
 
 from datetime import date, timedelta
-from functools import lru_cache
+from time import monotonic
 
 from core.models import BankHoliday
 
-
-@lru_cache(maxsize=1)
-def _holidays(version: int) -> frozenset[date]:
-    return frozenset(BankHoliday.objects.values_list("date", flat=True))
-
-
-_version = 0
+CACHE_SECONDS = 3600  # the table changes once a year or so; other processes catch up
+_cache: tuple[float, frozenset[date]] = (float("-inf"), frozenset())
 
 
 def holidays() -> frozenset[date]:
-    return _holidays(_version)
+    global _cache
+    loaded_at, days = _cache
+    if monotonic() - loaded_at > CACHE_SECONDS:
+        days = frozenset(BankHoliday.objects.values_list("date", flat=True))
+        _cache = (monotonic(), days)
+    return days
 
 
 def forget_holidays() -> None:
-    """After the bank holiday table changes (import, tests)."""
-    global _version
-    _version += 1
+    """After the bank holiday table changes (in this process at once; others within the
+    hour)."""
+    global _cache
+    _cache = (float("-inf"), frozenset())
 
 
 def is_working_day(day: date) -> bool:

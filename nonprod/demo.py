@@ -33,7 +33,7 @@ from directory.actions import (
 from directory.models import Organization, Service
 from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
 from geography.lookup import locate
-from nonprod import county
+from nonprod import county, demo_onward
 from organisations.actions import create_area, create_organisation, create_pcn
 from organisations.models import Area, Organisation
 from referrals.actions import (
@@ -121,6 +121,9 @@ def load(
         progress(f"Creating {activities} community activities")
         save_services(by=None, area=setup.service.area, records=_activities(activities, rng))
         _providers_and_editor(setup, progress)
+        demo_onward.add_providers(
+            setup.service.area, password=PASSWORD, email_domain=EMAIL_DOMAIN, progress=progress
+        )
         # What the daily freshness review would have done: the oldest listings are hidden.
         review_freshness(by=None)
     stages = _stage_plan(people, rng)
@@ -129,6 +132,8 @@ def load(
             _person_at_stage(stage, setup, rng, now)
         if number % 25 == 0 or number == len(stages):
             progress(f"  people: {number}/{len(stages)}")
+    demo_onward.waiting_for_providers(rng)
+    demo_onward.catch_up(progress)
 
 
 @dataclass
@@ -426,6 +431,7 @@ def _person_at_stage(stage: str, setup: Setup, rng: random.Random, now: datetime
                 )
         return
     _first_contact(referral, worker, clock, rng)
+    demo_onward.connect(referral, worker, clock, rng)
     if stage == "discharged":
         _follow_ups(referral, worker, clock, rng, until=clock.start + timedelta(days=age_days - 20))
         referral.refresh_from_db()
@@ -541,6 +547,8 @@ def _person(rng, town) -> PersonDetails:
         phone=f"07700900{rng.randint(0, 999):03d}",
         email=f"{given.lower()}.{family.lower()}@example.com" if has_email else "",
         preferred_contact=rng.choice(["phone", "phone", "text"] + (["email"] if has_email else [])),
+        texts_allowed=rng.random() < 0.75,
+        emails_allowed=has_email and rng.random() < 0.6,
     )
 
 

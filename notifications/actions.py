@@ -85,6 +85,7 @@ def message_person(
     personalisation: dict,
     reference: str,
     send_after: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> Message | None:
     """Queue a message to a person on the channel they chose. None (and a note on their
     timeline for the link worker) if there is no channel they agreed to."""
@@ -114,6 +115,7 @@ def message_person(
         personalisation=personalisation,
         reference=f"{reference}:{channel}",
         send_after=outside_quiet_hours(max(send_after or now, now)),
+        expires_at=expires_at,
         person=person,
         referral=referral,
         by=by,
@@ -148,7 +150,9 @@ def email_staff(
     return messages
 
 
-def _queue(*, template, to, personalisation, reference, send_after, by, **recipient) -> Message:
+def _queue(
+    *, template, to, personalisation, reference, send_after, by, expires_at=None, **recipient
+) -> Message:
     from notifications.tasks import send_message
 
     missing = [p for p in template.placeholders if p not in personalisation]
@@ -168,6 +172,7 @@ def _queue(*, template, to, personalisation, reference, send_after, by, **recipi
         status=Message.Status.QUEUED,
         status_at=now,
         send_after=send_after,
+        expires_at=expires_at,
         **recipient,
     )
     # The task row is written in this transaction: the message and the promise to send it

@@ -100,6 +100,8 @@ class Message(BaseModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     status_at = models.DateTimeField()
     send_after = models.DateTimeField()
+    # Some messages are pointless late (a reminder once the session has begun).
+    expires_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     notify_id = models.CharField(max_length=64, blank=True)

@@ -91,6 +91,8 @@ def _claim(message_id: str) -> Message | None:
             send_message.using(run_after=message.send_after).enqueue(str(message.pk))
             return None
         why_not = still_allowed(message)
+        if message.expires_at and now >= message.expires_at:
+            why_not = "too late: it would no longer make sense"
         if why_not:
             message.status, message.status_at = Message.Status.NOT_SENT, now
             message.last_error = f"Not sent: {why_not}"
@@ -230,10 +232,9 @@ def _describe(error: NotifyError) -> str:
     return f"GOV.UK Notify{code}: {error.message}"[:500]
 
 
-@task()
-def sweep_messages() -> str:
+def requeue_lost_messages() -> str:
     """The safety net: messages whose task was lost (a worker killed mid-send, a restored
-    backup) are queued again. Run by the periodic sweep."""
+    backup) are queued again. Run by the periodic sweep (core.periodic)."""
     now = timezone.now()
     stuck = Message.objects.filter(status=Message.Status.SENDING, status_at__lt=now - STUCK_AFTER)
     overdue = Message.objects.filter(status=Message.Status.QUEUED, send_after__lt=now - STUCK_AFTER)

@@ -283,6 +283,7 @@ def _remind_person(onward, by, first_session_at: datetime) -> None:
         personalisation={**common, "when": f"{local:%A %-d %B at %H:%M}", "where": where},
         reference=f"onward:{onward.pk}:first-session:{local:%Y%m%d%H%M}",
         send_after=min(day_before, first_session_at - timedelta(hours=2)),
+        expires_at=first_session_at - timedelta(minutes=30),
     )
     message_person(
         by=by,
@@ -294,6 +295,7 @@ def _remind_person(onward, by, first_session_at: datetime) -> None:
         send_after=timezone.make_aware(
             datetime.combine(local.date() + timedelta(days=1), FOLLOW_UP_TIME)
         ),
+        expires_at=first_session_at + timedelta(days=4),
     )
 
 

@@ -43,3 +43,18 @@ def test_demo_county_has_every_stage_working_logins_and_a_years_history():
     assert len(set(names)) == len(names), "a directory without duplicates"
     # The daily freshness review has run: the few stale listings are hidden, most are not.
     assert 50 <= Service.objects.public().count() < 60
+
+
+def test_demo_closes_the_loop_with_messages_delivered():
+    from notifications.models import Message
+    from onward.models import OnwardReferral
+
+    demo.load(people=150, activities=300, progress=lambda message: None)
+    statuses = set(OnwardReferral.objects.values_list("status", flat=True))
+    assert {"sent", "accepted", "attended", "completed", "declined"} <= statuses, statuses
+    assert OnwardReferral.objects.filter(provider__name__startswith="Towcester").exists()
+    # The past's texts and emails went out to the fake Notify and were delivered…
+    assert Message.objects.filter(status="delivered").count() > 50
+    # …and nothing due is left waiting for the worker.
+    assert not Message.objects.filter(status="queued", send_after__lte=timezone.now()).exists()
+    assert not Message.objects.filter(status__in=["failed", "sending"]).exists()

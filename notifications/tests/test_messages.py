@@ -264,7 +264,7 @@ def test_the_same_message_asked_for_twice_is_sent_once(texting, notify, run_task
 
 
 def test_a_worker_killed_mid_send_is_picked_up_by_the_sweep(texting, notify, run_tasks):
-    from notifications.tasks import sweep_messages
+    from notifications.tasks import requeue_lost_messages
 
     with time_machine.travel(at(2026, 11, 26, 9, 0), tick=False) as clock:
         message = remind(texting)
@@ -273,7 +273,7 @@ def test_a_worker_killed_mid_send_is_picked_up_by_the_sweep(texting, notify, run
 
         DBTaskResult.objects.all().delete()  # the task died with its worker
         clock.move_to(at(2026, 11, 26, 9, 20))
-        sweep_messages.call()
+        requeue_lost_messages()
         run_tasks()
     message.refresh_from_db()
     assert message.status == Message.Status.SENT
@@ -338,3 +338,14 @@ def test_the_fake_refuses_a_wrong_key(notify):
 def test_no_api_key_is_a_clear_permanent_error():
     with pytest.raises(PermanentError, match="NOTIFY_API_KEY is not set"):
         NotifyClient("", "http://127.0.0.1:1", 5)
+
+
+def test_a_reminder_too_late_to_matter_is_not_sent(texting, notify, run_tasks):
+    # The worker was down until after the session: a reminder for it would only confuse.
+    with time_machine.travel(at(2026, 11, 26, 9, 0), tick=False) as clock:
+        message = remind(texting, expires_at=at(2026, 11, 26, 9, 30))
+        clock.move_to(at(2026, 11, 26, 11, 0))
+        run_tasks()
+    message.refresh_from_db()
+    assert message.status == Message.Status.NOT_SENT and "too late" in message.last_error
+    assert notify.notifications == {}
