@@ -240,6 +240,31 @@ def update_capacity(*, by, service: Service, available: int | None) -> Service:
 
 
 @transaction.atomic
+def step_spare_places(*, by, service: Service, freed: bool) -> Service:
+    """One click for a provider: a place came free, or one was taken (outside linkwork).
+    Atomic, so two clicks at once count twice, never lost."""
+    _require_owner(by, service)
+    if service.capacity_available is None:
+        raise ActionError("You do not count places for this listing: enter the number instead")
+    if freed:
+        changed = (
+            Service.objects.filter(pk=service.pk)
+            .filter(
+                Q(capacity_maximum__isnull=True) | Q(capacity_available__lt=F("capacity_maximum"))
+            )
+            .update(capacity_available=F("capacity_available") + 1, capacity_updated=timezone.now())
+        )
+        if not changed:
+            raise ActionError(f"All {service.capacity_maximum} places are already free")
+    elif not take_place(by=by, service=service):
+        raise ActionError("It is already full")
+    service.refresh_from_db()
+    search_index.refresh([service.pk])
+    audit.record_change(by=by, verb="step_spare_places", obj=service, freed=freed)
+    return service
+
+
+@transaction.atomic
 def take_place(*, by, service: Service) -> bool:
     """One of the activity's counted spare places goes to someone. False if it has none
     left; True if it took one, or does not count places."""

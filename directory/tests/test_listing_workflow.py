@@ -316,3 +316,22 @@ def test_access_change_reaches_every_listing_at_the_venue(
     )
     actions.decide_change(by=directory_editor, change=change, approve=True)
     assert [m.name for m in search(Query(needs=["low-mood"], wheelchair=True)).matches] == ["Choir"]
+
+
+def test_spare_places_in_one_click(client, provider, other_provider, area):
+    listing = factories.activity(
+        area=area, name="Cafe", owner=provider.organisation, capacity=1, maximum=2
+    )
+    client.force_login(provider)
+    url = reverse("directory_manage:provider_places", args=[listing.pk])
+    client.post(url, {"step": "taken"})
+    assert Service.objects.get(pk=listing.pk).capacity_available == 0
+    assert "already full" in page(client.post(url, {"step": "taken"}, follow=True))
+    client.post(url, {"step": "freed"})
+    client.post(url, {"step": "freed"})
+    assert "already free" in page(client.post(url, {"step": "freed"}, follow=True))
+    assert Service.objects.get(pk=listing.pk).capacity_available == 2
+    match = search(Query(needs=["loneliness"], latitude=52.13, longitude=-0.99)).matches[0]
+    assert "2 places left" in match.reasons
+    client.force_login(other_provider)
+    assert client.post(url, {"step": "taken"}).status_code == 404

@@ -130,6 +130,18 @@ def provider_verify(request, pk):
 @require_POST
 def provider_places(request, pk):
     service = _own_listing(request, pk)
+    if request.POST.get("step") in ("freed", "taken"):
+        try:
+            service = actions.step_spare_places(
+                by=request.user, service=service, freed=request.POST["step"] == "freed"
+            )
+        except ActionError as error:
+            messages.error(request, f"{service.name}: {error.message}")
+        else:
+            messages.success(
+                request, f"{service.name}: {service.capacity_available} spare places now."
+            )
+        return redirect("directory_manage:provider_listings")
     form = PlacesForm(request.POST, prefix="places")
     if form.is_valid():
         try:
