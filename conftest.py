@@ -15,6 +15,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("geography.migrations.0001_initial", "load_districts"),
     ("core.migrations.0004_load_bank_holidays", "load"),
     ("notifications.migrations.0002_message_templates", "load"),
+    ("outcomes.migrations.0002_default_schedule_and_templates", "load"),
 ]
 
 

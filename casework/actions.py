@@ -8,6 +8,7 @@ from casework.presenters import describe_availability
 from core import audit
 from core.errors import ActionError, ConcurrentChange
 from core.permissions import Permission, require_permission
+from outcomes import actions as outcome_actions
 from referrals.actions import change_status, claim, schedule_next_action
 from referrals.models import DischargeReason, Referral, ReferralEvent
 from referrals.states import OPEN, Status
@@ -85,6 +86,9 @@ def record_contact(
             by=by,
             at=max(occurred_at, referral.allocated_at),
             summary="First contact made",
+        )
+        outcome_actions.schedule_questionnaires(
+            by=by, referral=referral, first_contact_on=timezone.localdate(occurred_at)
         )
     schedule_next_action(referral)
     referral.save()
@@ -194,6 +198,9 @@ def discharge_case(
         detail=note,
         concept=reason.concept,
     )
+    if referral.first_contact_at:
+        outcome_actions.questionnaires_at_discharge(by=by, referral=referral)
+    outcome_actions.send_message_back(by=by, referral=referral, reason="discharge")
     audit.record_change(
         by=by, verb="discharge_case", obj=referral, person=referral.person, reason=reason.code
     )

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "directory",
     "notifications",
     "onward",
+    "outcomes",
     "django_tasks",
     "django_tasks_db",
     "ninja",

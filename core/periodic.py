@@ -19,6 +19,7 @@ EVERY = timedelta(minutes=15)
 DUTIES = [
     ("onward.actions.run_clock", EVERY),
     ("referrals.deadlines.run_clock", EVERY),
+    ("outcomes.actions.run_clock", EVERY),
     ("notifications.tasks.requeue_lost_messages", EVERY),
     ("directory.actions.daily_freshness_review", timedelta(hours=23)),
 ]

@@ -102,6 +102,8 @@ def navigation(request) -> list[dict]:
         user, Permission.TEAM_VIEW
     ):
         items.append(("Caseload", "casework:caseload"))
+    if has_permission(user, Permission.CASE_VIEW):
+        items.append(("Safety alerts", "outcomes:alerts"))
     if has_permission(user, Permission.ONWARD_RESPOND):
         items.append(("Referrals", "onward:provider_referrals"))
     if has_permission(user, Permission.LISTING_EDIT_OWN):

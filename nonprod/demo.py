@@ -33,7 +33,7 @@ from directory.actions import (
 from directory.models import Organization, Service
 from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
 from geography.lookup import locate
-from nonprod import county, demo_onward
+from nonprod import county, demo_onward, demo_outcomes
 from organisations.actions import create_area, create_organisation, create_pcn
 from organisations.models import Area, Organisation
 from referrals.actions import (
@@ -133,6 +133,7 @@ def load(
         if number % 25 == 0 or number == len(stages):
             progress(f"  people: {number}/{len(stages)}")
     demo_onward.waiting_for_providers(rng)
+    demo_outcomes.alerts(progress)
     demo_onward.catch_up(progress)
 
 
@@ -431,9 +432,12 @@ def _person_at_stage(stage: str, setup: Setup, rng: random.Random, now: datetime
                 )
         return
     _first_contact(referral, worker, clock, rng)
+    with clock.at(clock.now):
+        demo_outcomes.baseline(referral, worker, rng)
     demo_onward.connect(referral, worker, clock, rng)
     if stage == "discharged":
         _follow_ups(referral, worker, clock, rng, until=clock.start + timedelta(days=age_days - 20))
+        demo_outcomes.follow_up(referral, worker, clock, rng)
         referral.refresh_from_db()
         code = rng.choices([c for c, _ in DISCHARGE_MIX], [w for _, w in DISCHARGE_MIX])[0]
         with clock.after(days=rng.randint(3, 14)):
@@ -448,6 +452,7 @@ def _person_at_stage(stage: str, setup: Setup, rng: random.Random, now: datetime
             )
     else:
         _follow_ups(referral, worker, clock, rng, until=now - timedelta(days=1), booked=True)
+        demo_outcomes.follow_up(referral, worker, clock, rng)
 
 
 def _first_contact(referral: Referral, worker, clock, rng) -> None:

@@ -289,6 +289,9 @@ class ReferralEvent(BaseModel):
         SIGNPOSTED = "signposted", "Signposted"
         MESSAGE = "message", "Message"
         DEADLINE = "deadline", "Deadline"
+        OUTCOME = "outcome", "Questionnaire"
+        SAFETY = "safety", "Safety alert"
+        MESSAGE_BACK = "message_back", "Message back to the referrer"
         DISCHARGED = "discharged", "Discharged"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")

@@ -11,6 +11,10 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {
+    "outcomes:answer_start",  # the person's one-time link: tested in outcomes/tests
+    "outcomes:answer_done",
+    "outcomes:answer_support",
+    "outcomes:answer_question",
     "accounts:login",
     "accounts:logout",
     "directory:find",
@@ -76,6 +80,22 @@ EXPECTED = {
     "onward:provider_attendance": dict.fromkeys(PERSONAS, 405),
     "onward:provider_finish": dict.fromkeys(PERSONAS, 405),
     "onward:provider_note": dict.fromkeys(PERSONAS, 405),
+    "outcomes:new": SERVICE_STAFF,
+    "outcomes:complete": SERVICE_STAFF,
+    "outcomes:complete_other": SERVICE_STAFF,
+    "outcomes:send_link": dict.fromkeys(PERSONAS, 405),
+    "outcomes:message_back": dict.fromkeys(PERSONAS, 405),
+    "outcomes:response_fhir": SERVICE_STAFF,
+    "outcomes:alert": SERVICE_STAFF,
+    # Lists in the user's own scope; the questionnaire definitions hold no personal data.
+    "outcomes:alerts": {"team_lead": 200, "link_worker": 200, "other_area_link_worker": 200},
+    "outcomes:questionnaire_fhir": {
+        "team_lead": 200,
+        "link_worker": 200,
+        "other_area_link_worker": 200,
+    },
+    "outcomes:message_back_pdf": {**SERVICE_STAFF, **REFERRERS},
+    "outcomes:message_back_fhir": {**SERVICE_STAFF, **REFERRERS},
 }
 
 
@@ -110,6 +130,20 @@ def test_url_access_by_persona(
 
     referral = active_referral
     onward = refer_to_activity(by=link_worker, referral=active_referral, service=provider_listing)
+    from outcomes import actions as outcome_actions
+
+    questionnaire = active_referral.questionnaire_requests.get(timepoint="baseline")
+    response = outcome_actions.save_answers(
+        by=link_worker,
+        referral=active_referral,
+        code="phq9",
+        answers={"self_harm": 1},
+        timepoint="other",
+        submit=True,
+    )
+    message_back = outcome_actions.send_message_back(
+        by=link_worker, referral=active_referral, reason="update"
+    )
     pks = {
         "directory_manage:provider_listing": provider_listing.pk,
         "directory_manage:provider_verify": provider_listing.pk,
@@ -123,6 +157,7 @@ def test_url_access_by_persona(
             f"onward:provider_{v}": onward.pk
             for v in ("referral", "answer", "attendance", "finish", "note")
         },
+        "outcomes:alert": response.alerts.get().pk,
     }
     if name == "referrals:triage_referral":
         referral = factories.referral(by=referrer, service=active_referral.service)
@@ -136,6 +171,16 @@ def test_url_access_by_persona(
         kwargs["onward_pk"] = onward.pk
     if "<uuid:service_pk>" in ROUTES[name]:
         kwargs["service_pk"] = provider_listing.pk
+    if "<uuid:request_pk>" in ROUTES[name]:
+        kwargs["request_pk"] = questionnaire.pk
+    if "<slug:code>" in ROUTES[name]:
+        kwargs["code"] = "swemwbs"
+    if "<slug:timepoint>" in ROUTES[name]:
+        kwargs["timepoint"] = "other"
+    if "<uuid:response_pk>" in ROUTES[name]:
+        kwargs["response_pk"] = response.pk
+    if "<uuid:message_pk>" in ROUTES[name]:
+        kwargs["message_pk"] = message_back.pk
     url = reverse(name, kwargs=kwargs or None)
 
     response = client.get(url)

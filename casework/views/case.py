@@ -1,7 +1,10 @@
 from django.shortcuts import render
+from django.utils import timezone
 
 from casework.presenters import describe_availability
 from core.permissions import Permission, has_permission
+from outcomes import instruments
+from outcomes import presenters as outcome_presenters
 from referrals.loaders import get_referral_for
 from referrals.states import Status
 
@@ -30,6 +33,14 @@ def case(request, pk):
             "sent_messages": referral.messages.filter(person__isnull=False).select_related(
                 "template"
             )[:20],
+            "questionnaires": referral.questionnaire_requests.exclude(status="cancelled")
+            .prefetch_related("responses")
+            .order_by("due_on"),
+            "open_alerts": referral.safety_alerts.filter(acknowledged_at__isnull=True),
+            "progress": outcome_presenters.progress(referral),
+            "messages_back": referral.messages_back.all()[:5],
+            "instrument_names": {c: i.name for c, i in instruments.instruments().items()},
+            "today": timezone.localdate(),
             "events": referral.events.select_related("by", "concept"),
             "can_work": has_permission(user, Permission.CASE_WORK)
             and referral.status in (Status.ALLOCATED, Status.ACTIVE),

@@ -1,5 +1,6 @@
 import uuid
 
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,14 +24,34 @@ def caseload(request):
             User.objects.filter(organisation=request.user.organisation, role=Role.LINK_WORKER),
             pk=_uuid_or_404(request.GET["worker"]),
         )
-    cases = Referral.objects.visible_to(request.user).caseload_of(worker).for_list()
+    today = timezone.localdate()
+    cases = (
+        Referral.objects.visible_to(request.user)
+        .caseload_of(worker)
+        .for_list()
+        .annotate(
+            questionnaires_due=Count(
+                "questionnaire_requests",
+                filter=Q(
+                    questionnaire_requests__status__in=["due", "sent"],
+                    questionnaire_requests__due_on__lte=today,
+                ),
+                distinct=True,
+            ),
+            open_alerts=Count(
+                "safety_alerts",
+                filter=Q(safety_alerts__acknowledged_at__isnull=True),
+                distinct=True,
+            ),
+        )
+    )
     return render(
         request,
         "casework/caseload.jinja",
         {
             "worker": worker,
             "page": paginate(request, cases),
-            "today": timezone.localdate(),
+            "today": today,
             "own": worker == request.user,
         },
     )

@@ -45,7 +45,7 @@ def test_demo_county_has_every_stage_working_logins_and_a_years_history():
     assert 50 <= Service.objects.public().count() < 60
 
 
-def test_demo_closes_the_loop_with_messages_delivered():
+def test_demo_closes_the_loop_measures_outcomes_and_writes_back():
     from notifications.models import Message
     from onward.models import OnwardReferral
 
@@ -58,3 +58,13 @@ def test_demo_closes_the_loop_with_messages_delivered():
     # …and nothing due is left waiting for the worker.
     assert not Message.objects.filter(status="queued", send_after__lte=timezone.now()).exists()
     assert not Message.objects.filter(status__in=["failed", "sending"]).exists()
+    # Outcomes measured, written back to GPs, and a safety alert waiting for someone.
+    from outcomes.models import MessageBack, Response, SafetyAlert
+
+    assert Response.objects.filter(timepoint="baseline").count() > 100
+    assert Response.objects.filter(timepoint="month-3").count() > 20
+    assert SafetyAlert.objects.filter(acknowledged_at__isnull=True).count() == 1
+    assert (
+        MessageBack.objects.filter(reason="discharge").count()
+        == Referral.objects.filter(status=Status.DISCHARGED).count()
+    )

@@ -2,6 +2,7 @@ from django.shortcuts import render
 
 from core.pagination import paginate
 from core.permissions import Permission, require_permission
+from outcomes import message_back
 from referrals.loaders import get_referral_for
 from referrals.models import Referral, ReferralEvent
 
@@ -29,5 +30,8 @@ def referral_detail(request, pk):
             "events": events,
             # Which activities they were connected to and how it is going; not the notes.
             "onward": referral.onward_referrals.select_related("service"),
+            "messages_back": [
+                (m, message_back.as_text_rows(m.content)) for m in referral.messages_back.all()[:5]
+            ],
         },
     )
