@@ -22,8 +22,19 @@ PERSONAL_DATA_MODELS = [
     "Attendance",
     "Signpost",
     "Message",
+    "QuestionnaireRequest",
+    "QuestionnaireLink",
+    "Response",
+    "SafetyAlert",
+    "MessageBack",
 ]
-ALLOWED = re.compile(r"\.objects\.(visible_to|aggregable_by|for_provider|for_service)\(")
+# Scoped: a QuerySet method that starts from the user, or rows of a referral a loader has
+# already authorised (and audited) for this user.
+ALLOWED = re.compile(
+    r"\.objects\.(visible_to|aggregable_by|for_provider|for_service)\("
+    r"|\.objects\.filter\(referral=referral\b"
+    r"|Referral\.objects\.visible_to\("
+)
 PATTERN = re.compile(r"\b(" + "|".join(PERSONAL_DATA_MODELS) + r")\.objects\b")
 
 
