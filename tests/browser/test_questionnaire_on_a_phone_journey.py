@@ -70,3 +70,35 @@ def test_person_answers_on_a_phone(phone, active_referral):
     phone.goto(f"/q/{token}/")
     expect(phone.get_by_role("heading", name="This link cannot be used")).to_be_visible()
     assert_accessible(phone)
+
+
+def test_link_worker_deals_with_a_safety_alert(page, active_referral, link_worker):
+    from outcomes.models import SafetyAlert
+    from tests.factories import PASSWORD
+
+    actions.save_answers(
+        by=None,
+        referral=active_referral,
+        code="phq9",
+        answers={"self_harm": 2},
+        timepoint="other",
+        submit=True,
+    )
+    page.goto("/accounts/sign-in/")
+    page.get_by_label("Email address").fill(link_worker.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Safety alert").first).to_be_visible()  # on the caseload
+    page.goto(f"/cases/{active_referral.pk}/")
+    expect(page.get_by_role("heading", name="Safety alert")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Open the safety alert and record what you have done").click()
+    expect(page.get_by_text("More than half the days")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Record what I have done").click()
+    expect(page.get_by_text("Say what you have done about it").first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("What have you done?").fill("Phoned: safe, plan agreed, GP told")
+    page.get_by_role("button", name="Record what I have done").click()
+    expect(page.get_by_text("What you did is on their timeline")).to_be_visible()
+    assert SafetyAlert.objects.get().acknowledged_by == link_worker
