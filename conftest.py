@@ -16,6 +16,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("core.migrations.0004_load_bank_holidays", "load"),
     ("notifications.migrations.0002_message_templates", "load"),
     ("outcomes.migrations.0002_default_schedule_and_templates", "load"),
+    ("api.fhir.migrations.0002_reason_mappings", "load"),
 ]
 
 

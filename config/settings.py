@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "notifications",
     "onward",
     "outcomes",
+    "api.fhir",
     "django_tasks",
     "django_tasks_db",
     "ninja",

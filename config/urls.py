@@ -3,11 +3,13 @@ from django.urls import include, path
 from api.openreferral.endpoints import api as openreferral_api
 from api.public import public_urls
 from api.v1 import api as api_v1
+from referrals.views.self_referral import refer_yourself
 
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("referrals/", include("referrals.urls")),
+    path("refer-yourself/", refer_yourself, name="refer_yourself"),
     path("cases/", include("casework.urls")),
     path("", include("onward.urls")),
     path("", include("outcomes.urls")),
@@ -15,6 +17,7 @@ urlpatterns = [
     path("directory/", include("directory.urls_manage")),
     path("api/v1/", public_urls(api_v1)),
     path("api/openreferral/", public_urls(openreferral_api)),
+    path("api/fhir/", include("api.fhir.urls")),
 ]
 
 handler404 = "core.views.errors.not_found"

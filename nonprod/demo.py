@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.actions import create_staff_user
+from api.fhir.actions import create_api_client
 from casework.actions import (
     discharge_case,
     record_availability,
@@ -48,6 +49,8 @@ from referrals.models import DischargeReason, Need, Referral
 from referrals.validators import nhs_number_check_digit
 
 AREA_NAME = "Northamptonshire"
+# The demo practice's FHIR API token, published in docs/api/fhir.md (demo only).
+DEMO_API_TOKEN = "lwk_demo_abington_park_surgery_2026"
 AREA_CODE = "E54000059"
 PASSWORD = "linkwork-demo-2026"
 EMAIL_DOMAIN = "demo.linkwork.test"
@@ -121,6 +124,13 @@ def load(
         progress(f"Creating {activities} community activities")
         save_services(by=None, area=setup.service.area, records=_activities(activities, rng))
         _providers_and_editor(setup, progress)
+        create_api_client(
+            by=None,
+            organisation=setup.practices[0][0],
+            name="Demo GP system",
+            scopes=["system/ServiceRequest.write", "system/Task.read"],
+            token=DEMO_API_TOKEN,
+        )
         demo_onward.add_providers(
             setup.service.area, password=PASSWORD, email_domain=EMAIL_DOMAIN, progress=progress
         )

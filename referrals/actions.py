@@ -21,6 +21,7 @@ from referrals.models import (
     ProviderSharing,
     Referral,
     ReferralEvent,
+    SelfReferralAttempt,
 )
 from referrals.states import Status, check_transition
 
@@ -76,7 +77,10 @@ def create_referral(
     source: str = Referral.Source.WEB_FORM,
     referring_organisation: Organisation | None = None,
     confirmed_new_person: bool = False,
+    registered_practice: Organisation | None = None,
 ) -> Referral:
+    """`registered_practice`: the person's own GP practice when someone else refers them
+    (a self-referral says which it is); a practice referring is taken as theirs."""
     if by is not None:
         require_permission(by, Permission.REFERRAL_CREATE)
     if not consent_to_contact:
@@ -94,7 +98,7 @@ def create_referral(
         confirmed_new_person=confirmed_new_person,
         practice=referring_organisation
         if referring_organisation and referring_organisation.kind == Organisation.Kind.GP_PRACTICE
-        else None,
+        else registered_practice,
     )
     existing = Referral.objects.open().filter(person=subject, service=service).first()
     if existing:
@@ -445,3 +449,11 @@ def correct_contact_details(
     )
     audit.record_change(by=by, verb="correct_contact_details", obj=person, person=person)
     return person
+
+
+@transaction.atomic
+def note_self_referral_attempt(*, address_hash: str) -> None:
+    """Count a self-referral form sent from an address (rate limiting); forget old counts."""
+    now = timezone.now()
+    SelfReferralAttempt.objects.create(address_hash=address_hash, at=now)
+    SelfReferralAttempt.objects.filter(at__lt=now - timedelta(days=1)).delete()

@@ -168,3 +168,122 @@ class AllocationForm(ActionFormMixin, forms.Form):
         self.fields["worker"].queryset = User.objects.filter(
             organisation=service, role=Role.LINK_WORKER, is_active=True
         )
+
+
+class SelfReferralForm(ActionFormMixin, forms.Form):
+    given_name = forms.CharField(
+        label="First name", max_length=100, error_messages={"required": "Enter your first name"}
+    )
+    family_name = forms.CharField(
+        label="Last name", max_length=100, error_messages={"required": "Enter your last name"}
+    )
+    date_of_birth = DateInputField(label="Date of birth", help_text="For example, 27 3 1961")
+    postcode = forms.CharField(
+        label="Postcode", max_length=20, error_messages={"required": "Enter your postcode"}
+    )
+    phone = forms.CharField(label="Phone number", required=False, max_length=20)
+    email = forms.EmailField(
+        label="Email address",
+        required=False,
+        error_messages={"invalid": "Enter an email address like name@example.com"},
+    )
+    preferred_contact = forms.ChoiceField(
+        label="How would you like us to contact you?",
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you would like us to contact you"},
+    )
+    texts_allowed = forms.BooleanField(
+        label="You can send me reminders and short questionnaires by text message",
+        required=False,
+    )
+    emails_allowed = forms.BooleanField(
+        label="You can send me reminders and short questionnaires by email", required=False
+    )
+    needs = forms.MultipleChoiceField(
+        label="What is going on for you?",
+        help_text="Choose any that fit",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    words = forms.CharField(
+        label="Tell us in your own words (optional)",
+        widget=forms.Textarea,
+        max_length=2000,
+        required=False,
+    )
+    practice_search = forms.CharField(
+        label="Your GP practice",
+        help_text="Its name or town, like Abington or Towcester",
+        max_length=100,
+        required=False,
+    )
+    practice = forms.ChoiceField(
+        label="Which is your practice?", required=False, widget=forms.RadioSelect
+    )
+    no_gp = forms.BooleanField(label="I am not registered with a GP", required=False)
+    consent_to_contact = forms.BooleanField(
+        label="I agree to the social prescribing service contacting me",
+        error_messages={"required": "Tick to agree to be contacted: we cannot help without it"},
+    )
+    # Spam protection without a CAPTCHA: people never see or fill these.
+    website = forms.CharField(required=False)
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from referrals.self_referral import PLAIN_NEEDS, find_practices
+
+        self.fields["needs"].choices = list(PLAIN_NEEDS.items())
+        search = (self.data.get("practice_search") or "").strip() if self.is_bound else ""
+        self.practices = list(find_practices(search)[:20]) if search else []
+        self.fields["practice"].choices = [
+            (str(p.pk), f"{p.name}, {p.postcode}") for p in self.practices
+        ]
+
+    def clean_postcode(self):
+        return validators.normalise_postcode(self.cleaned_data["postcode"])
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"]
+        return validators.normalise_uk_phone(value) if value.strip() else ""
+
+    def clean_date_of_birth(self):
+        return validators.check_date_of_birth(
+            self.cleaned_data["date_of_birth"], today=timezone.localdate()
+        )
+
+    def clean(self):
+
+        data = super().clean()
+        method = data.get("preferred_contact")
+        if (
+            method in (ContactMethod.PHONE, ContactMethod.TEXT)
+            and not data.get("phone")
+            and "phone" not in self.errors
+        ):
+            self.add_error("phone", "Enter a phone number, or choose another way to contact you")
+        if method == ContactMethod.EMAIL and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Enter an email address, or choose another way to contact you")
+        if not data.get("needs") and not (data.get("words") or "").strip():
+            self.add_error("needs", "Tell us a little about what is going on, so we can help")
+        if data.get("no_gp"):
+            return data
+        search = (data.get("practice_search") or "").strip()
+        chosen = data.get("practice")
+        if not search:
+            self.add_error(
+                "practice_search", "Enter your GP practice, or tick that you are not registered"
+            )
+        elif chosen:
+            data["registered_practice"] = next(p for p in self.practices if str(p.pk) == chosen)
+        elif not self.practices:
+            self.add_error(
+                "practice_search",
+                f"We could not find a practice called '{search}'. Try its name or town",
+            )
+        elif len(self.practices) == 1:
+            data["registered_practice"] = self.practices[0]
+        else:
+            self.add_error("practice", "Several practices match: choose yours")
+        return data

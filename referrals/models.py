@@ -321,3 +321,18 @@ class ReferralEvent(BaseModel):
 
     def __str__(self):
         return self.summary
+
+
+class SelfReferralAttempt(models.Model):
+    """A self-referral form sent, counted per (hashed) network address for an hour, so a
+    script cannot flood the triage queue. Nothing else about the sender is kept."""
+
+    id = models.BigAutoField(primary_key=True)
+    address_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["address_hash", "at"], name="self_referral_rate")]
+
+    def __str__(self):
+        return f"Self-referral at {self.at:%Y-%m-%d %H:%M}"

@@ -2,10 +2,10 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from core.permissions import Permission, require_permission
-from organisations.models import Organisation
 from referrals import actions
 from referrals.forms import ReferralForm
 from referrals.models import Referral
+from referrals.routing import service_for_area
 
 
 def new_referral(request):
@@ -73,12 +73,4 @@ def new_referral(request):
 
 
 def _service_for(user):
-    # Each area has one social prescribing service taking GP referrals today; choosing
-    # between several is for when an area has more.
-    return (
-        Organisation.objects.filter(
-            area_id=user.organisation.area_id, kind=Organisation.Kind.LINK_WORKER_SERVICE
-        )
-        .order_by("created_at")
-        .first()
-    )
+    return service_for_area(user.organisation.area_id)

@@ -29,3 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for every account: {demo.PASSWORD}):")
         for login in demo.logins():
             self.stdout.write(f"  {login.email:<36} {login.role:<12} {login.organisation}")
+        self.stdout.write(
+            f"\nFHIR API token for Abington Park Surgery (Y90001): {demo.DEMO_API_TOKEN}"
+            "\n  (try docs/api/fhir.md; the API is at http://127.0.0.1:8000/api/fhir/)"
+        )

@@ -1,0 +1,117 @@
+"""Referring yourself: finding your GP practice, turning plain words into needs, and spam
+protection that excludes nobody (no CAPTCHA): a hidden field only bots fill, a minimum time
+to fill the form, and a limit per network address."""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Q
+from django.utils import timezone
+
+from directory.search import expand
+from geography.lookup import PostcodeError, distance_km, locate
+from organisations.models import Organisation
+from referrals.models import Need, Referral, SelfReferralAttempt
+
+MIN_SECONDS = 4  # people take longer than this to fill the form; scripts do not
+MAX_AGE = timedelta(hours=3)
+PER_ADDRESS_PER_HOUR = 5
+SALT = "self-referral-form"
+
+
+def form_token() -> str:
+    return signing.dumps(timezone.now().timestamp(), salt=SALT)
+
+
+def too_fast_or_stale(token: str) -> str:
+    """'' if the form was filled in a human time, else why not."""
+    try:
+        started = signing.loads(token or "", salt=SALT, max_age=MAX_AGE.total_seconds())
+    except signing.SignatureExpired:
+        return "stale"
+    except signing.BadSignature:
+        return "forged"
+    if timezone.now().timestamp() - float(started) < MIN_SECONDS:
+        return "fast"
+    return ""
+
+
+def address_hash(request) -> str:
+    # Kept only as a keyed hash, and only for an hour's counting.
+    address = request.META.get("REMOTE_ADDR", "")
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()
+
+
+def over_the_limit(request) -> bool:
+    since = timezone.now() - timedelta(hours=1)
+    return (
+        SelfReferralAttempt.objects.filter(
+            address_hash=address_hash(request), at__gte=since
+        ).count()
+        >= PER_ADDRESS_PER_HOUR
+    )
+
+
+def find_practices(text: str):
+    """GP practices matching a name, town, postcode or ODS code."""
+    words = [w for w in text.replace(",", " ").split() if len(w) > 1]
+    if not words:
+        return Organisation.objects.none()
+    query = Q()
+    for word in words:
+        query &= (
+            Q(name__icontains=word)
+            | Q(postcode__istartswith=word)
+            | Q(ods_code__iexact=word)
+            | Q(pcn__name__icontains=word)
+        )
+    return Organisation.objects.filter(query, kind=Organisation.Kind.GP_PRACTICE).order_by("name")
+
+
+def nearest_practice(postcode: str):
+    """For someone not registered with a GP: the practice nearest their postcode, which
+    decides the area (and so the service) their referral goes to."""
+    try:
+        place = locate(postcode)
+    except PostcodeError:
+        return None
+    best = None
+    for practice in Organisation.objects.filter(kind=Organisation.Kind.GP_PRACTICE).exclude(
+        postcode=""
+    )[:5000]:
+        try:
+            there = locate(practice.postcode)
+        except PostcodeError:
+            continue
+        km = distance_km(place.latitude, place.longitude, there.latitude, there.longitude)
+        if best is None or km < best[0]:
+            best = (km, practice)
+    return best[1] if best else None
+
+
+PLAIN_NEEDS = {
+    "loneliness": "I feel lonely or cut off from people",
+    "anxiety": "I feel anxious, worried or stressed",
+    "low-mood": "I feel low or down",
+    "new-parent": "I'm finding things hard since having a baby",
+    "mental-health-crisis": "I'm getting back on my feet after a mental health crisis",
+    "long-term-condition": "I'm living with a long-term illness or pain",
+    "physical-activity": "I'd like to be more active",
+    "money-debt": "I'm worried about money, bills or debt",
+    "housing": "I have problems with where I live",
+    "carer": "I look after someone and need support",
+    "bereavement": "Someone close to me has died",
+}
+
+
+def open_referral_of(people, service):
+    """An open referral of any of these people (a self-referral's likely matches) with the
+    service, used only to tell them they are already referred (never shown)."""
+    return Referral.objects.open().filter(person__in=people, service=service).first()
+
+
+def needs_from_words(text: str) -> list[Need]:
+    _, codes = expand(text)
+    return list(Need.objects.filter(code__in=codes))

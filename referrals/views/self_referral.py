@@ -1,0 +1,93 @@
+"""Refer yourself: a public, accessible form that lands in the same triage queue, marked
+"self-referral"."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from core.errors import ActionError
+from referrals import actions, self_referral
+from referrals.forms import SelfReferralForm
+from referrals.models import Need, Referral
+from referrals.routing import service_for_area
+
+
+@never_cache
+@login_not_required
+def refer_yourself(request):
+    form = SelfReferralForm(request.POST or None, initial={"started": self_referral.form_token()})
+    if request.method != "POST":
+        return render(request, "referrals/self_referral.jinja", {"form": form})
+    if self_referral.over_the_limit(request):
+        return render(request, "referrals/self_referral_busy.jinja", status=429)
+    actions.note_self_referral_attempt(address_hash=self_referral.address_hash(request))
+    if request.POST.get("website"):
+        # Only automated form-fillers see this field. Say nothing to them.
+        return render(request, "referrals/self_referral_done.jinja", {"service": None})
+    timing = self_referral.too_fast_or_stale(request.POST.get("started", ""))
+    if timing == "stale":
+        form.add_error(None, "This page was open a long time: check your answers and send again")
+    if not form.is_valid() or timing:
+        if timing in ("fast", "forged"):
+            return render(request, "referrals/self_referral_done.jinja", {"service": None})
+        form.data = form.data.copy()
+        form.data["started"] = self_referral.form_token()
+        return render(request, "referrals/self_referral.jinja", {"form": form})
+    data = form.cleaned_data
+    practice = data.get("registered_practice") or self_referral.nearest_practice(data["postcode"])
+    service = service_for_area(practice.area_id) if practice else None
+    if service is None:
+        form.add_error(
+            "postcode",
+            "We do not have a social prescribing service for your area yet. Ask your GP "
+            "practice about support near you.",
+        )
+        return render(request, "referrals/self_referral.jinja", {"form": form})
+    needs = list(Need.objects.filter(code__in=data["needs"]))
+    needs += [n for n in self_referral.needs_from_words(data["words"]) if n not in needs]
+    if not needs:
+        needs = list(Need.objects.filter(code="other"))
+    person = actions.PersonDetails(
+        nhs_number="",
+        given_name=data["given_name"].strip(),
+        family_name=data["family_name"].strip(),
+        date_of_birth=data["date_of_birth"],
+        postcode=data["postcode"],
+        phone=data["phone"],
+        email=data["email"],
+        preferred_contact=data["preferred_contact"],
+        texts_allowed=data["texts_allowed"],
+        emails_allowed=data["emails_allowed"],
+    )
+    try:
+        _create(person, needs, data, service, practice)
+    except actions.DuplicateReferral:
+        return render(
+            request, "referrals/self_referral_done.jinja", {"service": service, "already": True}
+        )
+    except ActionError as error:
+        form.add_action_error(error)
+        return render(request, "referrals/self_referral.jinja", {"form": form})
+    return render(request, "referrals/self_referral_done.jinja", {"service": service})
+
+
+def _create(person, needs, data, service, practice):
+    common = {
+        "by": None,
+        "service": service,
+        "person": person,
+        "needs": needs,
+        "context": (data["words"] or "").strip(),
+        "consent_to_contact": data["consent_to_contact"],
+        "source": Referral.Source.SELF,
+        "registered_practice": data.get("registered_practice"),
+    }
+    try:
+        return actions.create_referral(**common)
+    except actions.PossibleDuplicatePerson as error:
+        # Someone with their name, birthday and postcode is known. If they have a referral
+        # open, this is them again; otherwise the team checks at triage.
+        open_one = self_referral.open_referral_of(error.matches, service)
+        if open_one:
+            raise actions.DuplicateReferral(open_one) from None
+        return actions.create_referral(**common, confirmed_new_person=True)
