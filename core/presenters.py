@@ -94,6 +94,7 @@ def navigation(request) -> list[dict]:
     if has_permission(user, Permission.REFERRAL_CREATE):
         items.append(("Refer someone", "referrals:new"))
         items.append(("Your referrals", "referrals:sent"))
+        items.append(("Upload referrals", "referrals:uploads"))
     if has_permission(user, Permission.TRIAGE):
         items.append(("Triage", "referrals:triage"))
     if has_permission(user, Permission.TEAM_VIEW):

@@ -34,7 +34,7 @@ from directory.actions import (
 from directory.models import Organization, Service
 from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
 from geography.lookup import locate
-from nonprod import county, demo_onward, demo_outcomes
+from nonprod import county, demo_doors, demo_onward, demo_outcomes
 from organisations.actions import create_area, create_organisation, create_pcn
 from organisations.models import Area, Organisation
 from referrals.actions import (
@@ -142,6 +142,7 @@ def load(
             _person_at_stage(stage, setup, rng, now)
         if number % 25 == 0 or number == len(stages):
             progress(f"  people: {number}/{len(stages)}")
+    demo_doors.add(setup.practices, progress)
     demo_onward.waiting_for_providers(rng)
     demo_outcomes.alerts(progress)
     demo_onward.catch_up(progress)

@@ -457,3 +457,18 @@ def note_self_referral_attempt(*, address_hash: str) -> None:
     now = timezone.now()
     SelfReferralAttempt.objects.create(address_hash=address_hash, at=now)
     SelfReferralAttempt.objects.filter(at__lt=now - timedelta(days=1)).delete()
+
+
+@transaction.atomic
+def upload_referrals(*, by, filename: str, content: str):
+    """Keep the file and queue it for checking in the background."""
+    from referrals.models import BulkUpload
+    from referrals.tasks import process_bulk_upload
+
+    require_permission(by, Permission.REFERRAL_CREATE)
+    upload = BulkUpload.objects.create(
+        organisation=by.organisation, uploaded_by=by, filename=filename[:200], content=content
+    )
+    process_bulk_upload.enqueue(str(upload.pk))
+    audit.record_change(by=by, verb="upload_referrals", obj=upload)
+    return upload

@@ -336,3 +336,41 @@ class SelfReferralAttempt(models.Model):
 
     def __str__(self):
         return f"Self-referral at {self.at:%Y-%m-%d %H:%M}"
+
+
+class BulkUpload(BaseModel):
+    """A CSV of referrals from a partner without an API: checked row by row in the
+    background, then made all together, or none if any row has a problem."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be checked"
+        CHECKING = "checking", "Checking"
+        DONE = "done", "Referrals made"
+        REJECTED = "rejected", "Not imported: problems found"
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filename = models.CharField(max_length=200)
+    content = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    checked_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.checked_rows / self.total_rows) if self.total_rows else 0

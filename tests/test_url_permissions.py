@@ -11,6 +11,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {
+    "refer_yourself",  # public by design: tested in tests/views/test_self_referral.py
     "outcomes:answer_start",  # the person's one-time link: tested in outcomes/tests
     "outcomes:answer_done",
     "outcomes:answer_support",
@@ -50,6 +51,9 @@ EXPECTED = {
     "core:area_overview": {"commissioner": 200},
     "referrals:sent": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:new": {"referrer": 200, "other_practice_referrer": 200},
+    "referrals:uploads": {"referrer": 200, "other_practice_referrer": 200},
+    "referrals:upload_template": {"referrer": 200, "other_practice_referrer": 200},
+    "referrals:upload": REFERRERS,
     "referrals:detail": REFERRERS,
     "referrals:triage": {"team_lead": 200},
     "referrals:triage_referral": {"team_lead": 200},
@@ -110,7 +114,7 @@ def url_patterns(resolver=None, namespace=""):
 
 
 # The public APIs (no sign-in, no personal data) have their own tests in api/tests.
-PUBLIC_API_NAMESPACES = ("api-v1:", "openreferral:")
+PUBLIC_API_NAMESPACES = ("api-v1:", "openreferral:", "fhir:")  # fhir: bearer tokens, own tests
 ROUTES = {
     name: route for name, route in url_patterns() if not name.startswith(PUBLIC_API_NAMESPACES)
 }
@@ -127,6 +131,7 @@ def test_url_access_by_persona(
     from directory.actions import propose_change
     from directory.models import Synonym
     from onward.actions import refer_to_activity
+    from referrals.actions import upload_referrals
 
     referral = active_referral
     onward = refer_to_activity(by=link_worker, referral=active_referral, service=provider_listing)
@@ -158,6 +163,7 @@ def test_url_access_by_persona(
             for v in ("referral", "answer", "attendance", "finish", "note")
         },
         "outcomes:alert": response.alerts.get().pk,
+        "referrals:upload": upload_referrals(by=referrer, filename="r.csv", content="x").pk,
     }
     if name == "referrals:triage_referral":
         referral = factories.referral(by=referrer, service=active_referral.service)

@@ -24,12 +24,14 @@ def refer_yourself(request):
     if request.POST.get("website"):
         # Only automated form-fillers see this field. Say nothing to them.
         return render(request, "referrals/self_referral_done.jinja", {"service": None})
+    if not form.is_valid():
+        # People correcting mistakes keep the time they started; bots learn nothing here.
+        return render(request, "referrals/self_referral.jinja", {"form": form})
     timing = self_referral.too_fast_or_stale(request.POST.get("started", ""))
+    if timing in ("fast", "forged"):
+        return render(request, "referrals/self_referral_done.jinja", {"service": None})
     if timing == "stale":
         form.add_error(None, "This page was open a long time: check your answers and send again")
-    if not form.is_valid() or timing:
-        if timing in ("fast", "forged"):
-            return render(request, "referrals/self_referral_done.jinja", {"service": None})
         form.data = form.data.copy()
         form.data["started"] = self_referral.form_token()
         return render(request, "referrals/self_referral.jinja", {"form": form})
