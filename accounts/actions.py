@@ -18,6 +18,7 @@ ROLES_BY_KIND = {
     },
     Organisation.Kind.PROVIDER: {Role.PROVIDER},
     Organisation.Kind.COMMISSIONER: {Role.COMMISSIONER},
+    Organisation.Kind.NATIONAL: {Role.NATIONAL},
 }
 
 

@@ -7,6 +7,7 @@ from casework.models import Availability, Contact, Goal
 from core.forms import ActionFormMixin, DateInputField, VersionField
 from directory.forms import DAY_CHOICES
 from referrals import validators
+from referrals.demographics import EthnicCategory, Sex
 from referrals.models import ContactMethod, DischargeReason, GPSharing, ProviderSharing
 
 
@@ -179,3 +180,18 @@ class ContactDetailsForm(ActionFormMixin, forms.Form):
     def clean_phone(self):
         value = self.cleaned_data["phone"]
         return validators.normalise_uk_phone(value) if value.strip() else ""
+
+
+class AboutForm(ActionFormMixin, forms.Form):
+    sex = forms.ChoiceField(
+        label="Sex",
+        choices=[("", "Not asked")] + list(Sex.choices),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    ethnicity = forms.ChoiceField(
+        label="Ethnic group",
+        choices=[("", "Not asked")] + list(EthnicCategory.choices),
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the ethnic groups listed"},
+    )

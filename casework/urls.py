@@ -24,6 +24,7 @@ urlpatterns = [
     path("<uuid:pk>/free/", availability.availability, name="availability"),
     path("<uuid:pk>/consent/", consent.consent, name="consent"),
     path("<uuid:pk>/contact-details/", consent.contact_details, name="contact_details"),
+    path("<uuid:pk>/about/", consent.about, name="about"),
     path("<uuid:pk>/activities/", activities.find_for_person, name="find_activities"),
     path("<uuid:pk>/activities/suggest/", activities.suggest, name="suggest_activity"),
 ]

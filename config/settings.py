@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "notifications",
     "onward",
     "outcomes",
+    "reporting",
     "api.fhir",
     "django_tasks",
     "django_tasks_db",

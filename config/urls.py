@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("casework.urls")),
     path("", include("onward.urls")),
     path("", include("outcomes.urls")),
+    path("figures/", include("reporting.urls")),
     path("find/", include("directory.urls")),
     path("directory/", include("directory.urls_manage")),
     path("api/v1/", public_urls(api_v1)),

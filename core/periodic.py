@@ -22,6 +22,8 @@ DUTIES = [
     ("outcomes.actions.run_clock", EVERY),
     ("notifications.tasks.requeue_lost_messages", EVERY),
     ("directory.actions.daily_freshness_review", timedelta(hours=23)),
+    ("reporting.refresh.refresh", EVERY),
+    ("reporting.refresh.book_rebuild", timedelta(hours=23)),
 ]
 TASK_PATH = "core.periodic.sweep"
 

@@ -19,7 +19,13 @@ class Permission(StrEnum):
     CASE_WORK = "case.work"  # contacts, what matters, goals
     CASE_DISCHARGE = "case.discharge"
     TEAM_VIEW = "team.view"  # caseload sizes across the service
-    AREA_FIGURES_VIEW = "area.figures_view"  # aggregates only
+    AREA_FIGURES_VIEW = "area.figures_view"  # aggregates only, small numbers suppressed
+    SERVICE_FIGURES_VIEW = "service.figures_view"  # own service's figures, exact
+    NATIONAL_FIGURES_VIEW = "national.figures_view"  # every area, aggregates only, suppressed
+    FIGURES_CONFIGURE = "figures.configure"  # unit costs, investment, population
+    HEALTHCARE_USE_RECORD = "healthcare_use.record"  # GP and A&E use on a person's page
+    HEALTHCARE_USE_IMPORT = "healthcare_use.import"  # the same from practice data, by CSV
+    EXTRACT_PERSON_LEVEL = "extract.person_level"  # pseudonymised extracts for evaluators
     DIRECTORY_VIEW = "directory.view"  # community activities (no personal data)
     LISTING_EDIT_OWN = "directory.edit_own"  # providers: their organisation's listings
     DIRECTORY_EDIT = "directory.edit"  # approve changes, synonyms, flags
@@ -33,6 +39,7 @@ class Role(models.TextChoices):
     COMMISSIONER = "commissioner", "Commissioner"
     PROVIDER = "provider", "Community provider"
     DIRECTORY_EDITOR = "directory_editor", "Directory editor"
+    NATIONAL = "national", "National analyst"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -48,6 +55,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.CASE_DISCHARGE,
             Permission.TEAM_VIEW,
             Permission.DIRECTORY_VIEW,
+            Permission.SERVICE_FIGURES_VIEW,
+            Permission.HEALTHCARE_USE_RECORD,
+            Permission.HEALTHCARE_USE_IMPORT,
+            Permission.EXTRACT_PERSON_LEVEL,
         }
     ),
     Role.LINK_WORKER: frozenset(
@@ -56,13 +67,24 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.CASE_WORK,
             Permission.CASE_DISCHARGE,
             Permission.DIRECTORY_VIEW,
+            Permission.SERVICE_FIGURES_VIEW,
+            Permission.HEALTHCARE_USE_RECORD,
         }
     ),
-    Role.COMMISSIONER: frozenset({Permission.AREA_FIGURES_VIEW, Permission.DIRECTORY_VIEW}),
+    Role.COMMISSIONER: frozenset(
+        {Permission.AREA_FIGURES_VIEW, Permission.FIGURES_CONFIGURE, Permission.DIRECTORY_VIEW}
+    ),
     Role.PROVIDER: frozenset(
         {Permission.LISTING_EDIT_OWN, Permission.DIRECTORY_VIEW, Permission.ONWARD_RESPOND}
     ),
     Role.DIRECTORY_EDITOR: frozenset({Permission.DIRECTORY_EDIT, Permission.DIRECTORY_VIEW}),
+    Role.NATIONAL: frozenset(
+        {
+            Permission.NATIONAL_FIGURES_VIEW,
+            Permission.FIGURES_CONFIGURE,
+            Permission.DIRECTORY_VIEW,
+        }
+    ),
 }
 
 

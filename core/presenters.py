@@ -114,8 +114,15 @@ def navigation(request) -> list[dict]:
         items.append(("Synonyms", "directory_manage:synonyms"))
     if has_permission(user, Permission.DIRECTORY_VIEW):
         items.append(("Activities", "directory:find"))
-    if has_permission(user, Permission.AREA_FIGURES_VIEW):
-        items.append(("Area overview", "core:area_overview"))
+    if any(
+        has_permission(user, p)
+        for p in (
+            Permission.SERVICE_FIGURES_VIEW,
+            Permission.AREA_FIGURES_VIEW,
+            Permission.NATIONAL_FIGURES_VIEW,
+        )
+    ):
+        items.append(("Figures", "reporting:dashboard"))
     return [
         {"text": text, "href": reverse(name), "current": request.path == reverse(name)}
         for text, name in items

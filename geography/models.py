@@ -14,6 +14,19 @@ class Postcode(models.Model):
     latitude = models.FloatField()
     longitude = models.FloatField()
     source = models.CharField(max_length=60)
+    # Full postcodes from the ONS Postcode Directory: the LSOA they lie in and its decile of
+    # the English Index of Multiple Deprivation (1 = most deprived 10%). Empty elsewhere.
+    lsoa = models.CharField(max_length=9, blank=True)
+    imd_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(imd_decile__isnull=True)
+                | models.Q(imd_decile__gte=1, imd_decile__lte=10),
+                name="postcode_imd_decile_1_to_10",
+            ),
+        ]
 
     def __str__(self):
         return self.code

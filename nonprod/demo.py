@@ -34,7 +34,7 @@ from directory.actions import (
 from directory.models import Organization, Service
 from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
 from geography.lookup import locate
-from nonprod import county, demo_doors, demo_onward, demo_outcomes
+from nonprod import county, demo_doors, demo_history, demo_onward, demo_outcomes
 from organisations.actions import create_area, create_organisation, create_pcn
 from organisations.models import Area, Organisation
 from referrals.actions import (
@@ -98,6 +98,7 @@ def logins() -> list[Login]:
         Role.COMMISSIONER: 3,
         Role.PROVIDER: 4,
         Role.DIRECTORY_EDITOR: 5,
+        Role.NATIONAL: 6,
     }
 
     def order(user):
@@ -114,6 +115,7 @@ def load(
     *,
     people: int = 150,
     activities: int = 300,
+    history: int = 2400,
     seed: int = 2026,
     progress: Callable[[str], None] = print,
 ) -> None:
@@ -146,6 +148,16 @@ def load(
     demo_onward.waiting_for_providers(rng)
     demo_outcomes.alerts(progress)
     demo_onward.catch_up(progress)
+    if history:
+        progress("Adding the county's past, its neighbours and the figures")
+        demo_history.add(
+            setup,
+            rng,
+            password=PASSWORD,
+            email_domain=EMAIL_DOMAIN,
+            progress=progress,
+            referrals=history,
+        )
 
 
 @dataclass

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 
 from core.models import BaseModel
 
@@ -33,6 +34,7 @@ class Organisation(BaseModel):
         COMMISSIONER = "commissioner", "Commissioner"
         REFERRING_PARTNER = "referring_partner", "Referring partner"
         PROVIDER = "provider", "Community provider (VCSE)"
+        NATIONAL = "national", "National body"
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="organisations")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -53,6 +55,10 @@ class Organisation(BaseModel):
     # and the team lead is told at the deadline.
     response_working_days = models.PositiveSmallIntegerField(default=10)
     reminder_working_days = models.PositiveSmallIntegerField(default=6)
+    # Link-worker services: the open caseload per link worker the service considers safe
+    # (the dashboards show each worker against it).
+    caseload_safe_min = models.PositiveSmallIntegerField(default=25)
+    caseload_safe_max = models.PositiveSmallIntegerField(default=50)
 
     class Meta:
         ordering = ["name"]
@@ -70,6 +76,10 @@ class Organisation(BaseModel):
                 condition=models.Q(reminder_working_days__lt=models.F("response_working_days"))
                 & models.Q(reminder_working_days__gte=1),
                 name="organisation_reminder_before_deadline",
+            ),
+            models.CheckConstraint(
+                condition=Q(caseload_safe_min__lte=models.F("caseload_safe_max")),
+                name="organisation_caseload_range_ordered",
             ),
         ]
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core import audit
+from core.dates import add_months
 from core.errors import ActionError
 from core.permissions import Permission, Role, require_permission
 from notifications.actions import channel_for, email_staff, message_person
@@ -36,17 +37,6 @@ ESCALATE_ALERT_AFTER = timedelta(hours=1)
 
 def _site(name: str, **kwargs) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
-
-
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def schedule_for(service) -> list[OutcomeSchedule]:
@@ -73,7 +63,7 @@ def schedule_questionnaires(*, by, referral: Referral, first_contact_on: date) -
         due = (
             first_contact_on
             if entry.when == OutcomeSchedule.When.FIRST_CONTACT
-            else _add_months(first_contact_on, entry.months)
+            else add_months(first_contact_on, entry.months)
         )
         made.append(_request(referral, entry.timepoint, _instruments_for(entry, referral), due))
     audit.record_change(by=by, verb="schedule_questionnaires", obj=referral, person=referral.person)

@@ -214,6 +214,20 @@ HEADLINE = {
     "phq9": "total",
     "ons_loneliness": "lonely",
 }
+# Which way is better for each measure: +1 higher, -1 lower. ONS4 anxiety, loneliness
+# scores, GAD-7 and PHQ-9 fall as people get better; the ONS loneliness answer runs from
+# 1 "often/always" to 5 "never".
+BETTER = {
+    ("ons4", "satisfaction"): +1,
+    ("ons4", "worthwhile"): +1,
+    ("ons4", "happiness"): +1,
+    ("ons4", "anxiety"): -1,
+    ("swemwbs", "metric"): +1,
+    ("ucla3", "total"): -1,
+    ("ons_loneliness", "lonely"): +1,
+    ("gad7", "total"): -1,
+    ("phq9", "total"): -1,
+}
 # Ranges for charts: (lowest, highest) of each measure.
 RANGES = {
     ("ons4", "satisfaction"): (0, 10),

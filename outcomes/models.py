@@ -83,7 +83,11 @@ class QuestionnaireRequest(BaseModel):
 
     class Meta:
         ordering = ["due_on"]
-        indexes = [models.Index(fields=["status", "due_on"], name="questionnaire_due")]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="questionnaire_due"),
+            # The reporting refresh: follow-ups that fell due since it last ran.
+            models.Index(fields=["due_on"], name="questionnaire_due_on"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["referral", "timepoint"],
@@ -224,3 +228,49 @@ class MessageBack(BaseModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class HealthcareUse(BaseModel):
+    """GP consultations and A&E attendances in the six months before the referral and the
+    six months after it: entered on the person's page from what the practice says, or
+    imported from practice data. The windows are stored as they were counted."""
+
+    class Period(models.TextChoices):
+        BEFORE = "before", "6 months before the referral"
+        AFTER = "after", "6 months after the referral"
+
+    class Source(models.TextChoices):
+        ENTERED = "entered", "Entered by the service"
+        IMPORTED = "imported", "Imported from practice data"
+
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.PROTECT, related_name="healthcare_use"
+    )
+    period = models.CharField(max_length=10, choices=Period.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="The last day counted")
+    gp_consultations = models.PositiveSmallIntegerField()
+    ae_attendances = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "period"], name="healthcare_use_once"),
+            models.CheckConstraint(
+                condition=Q(starts_on__lt=models.F("ends_on")), name="healthcare_use_window"
+            ),
+            # Far beyond anyone's real use in six months: a typing slip, not a fact.
+            models.CheckConstraint(
+                condition=Q(gp_consultations__lte=150, ae_attendances__lte=100),
+                name="healthcare_use_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_period_display()}: GP {self.gp_consultations}, A&E {self.ae_attendances}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outcomes.views import case, person, referrer
+from outcomes.views import case, healthcare_use, person, referrer
 
 app_name = "outcomes"
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
         name="response_fhir",
     ),
     path("cases/<uuid:pk>/message-back/", case.message_back, name="message_back"),
+    path("cases/<uuid:pk>/nhs-use/", healthcare_use.healthcare_use, name="healthcare_use"),
     path("questionnaires/<slug:code>/fhir/", case.questionnaire_fhir, name="questionnaire_fhir"),
     path("alerts/", case.alerts, name="alerts"),
     path("alerts/<uuid:pk>/", case.alert, name="alert"),

@@ -14,6 +14,7 @@ from core.models import Concept
 from core.permissions import Permission, Role, require_permission
 from core.working_days import add_working_days
 from organisations.models import Organisation
+from referrals.demographics import EthnicCategory, Sex
 from referrals.models import (
     ContactMethod,
     GPSharing,
@@ -40,6 +41,9 @@ class PersonDetails:
     preferred_contact: str
     texts_allowed: bool = False
     emails_allowed: bool = False
+    # Equality monitoring, optional (referrals.demographics); "" when not asked.
+    sex: str = ""
+    ethnicity: str = ""
 
 
 class DuplicateReferral(ActionError):
@@ -161,6 +165,8 @@ def _find_or_create_person(*, area, details: PersonDetails, confirmed_new_person
         "emails_allowed": details.emails_allowed and bool(details.email),
         "consent_recorded_at": timezone.now(),
     }
+    # What they told us about themselves is kept unless a new referral says otherwise.
+    about = {k: v for k, v in (("sex", details.sex), ("ethnicity", details.ethnicity)) if v}
     if details.nhs_number:
         person = (
             Person.objects.select_for_update()
@@ -173,7 +179,7 @@ def _find_or_create_person(*, area, details: PersonDetails, confirmed_new_person
                 person.phone_failed_at = None
             if person.email != details.email:
                 person.email_failed_at = None
-            for field, value in contact.items():
+            for field, value in {**contact, **about}.items():
                 setattr(person, field, value)
             if practice:
                 person.registered_practice = practice
@@ -193,7 +199,11 @@ def _find_or_create_person(*, area, details: PersonDetails, confirmed_new_person
     try:
         with transaction.atomic():
             return Person.objects.create(
-                area=area, nhs_number=details.nhs_number, registered_practice=practice, **contact
+                area=area,
+                nhs_number=details.nhs_number,
+                registered_practice=practice,
+                **contact,
+                **about,
             )
     except IntegrityError:
         return Person.objects.get(area=area, nhs_number=details.nhs_number)
@@ -362,6 +372,29 @@ def schedule_next_action(referral: Referral) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
+def record_about(*, by, referral: Referral, sex: str, ethnicity: str) -> Person:
+    """Equality monitoring, as the person chose to answer: optional, "prefer not to say"
+    recorded as such. Used only in aggregate (the equity figures)."""
+    require_permission(by, Permission.CASE_WORK)
+    if sex and sex not in Sex.values:
+        raise ActionError("Choose one of the options for sex", field="sex")
+    if ethnicity and ethnicity not in EthnicCategory.values:
+        raise ActionError("Choose one of the ethnic groups listed", field="ethnicity")
+    person = Person.objects.select_for_update().get(pk=referral.person_id)
+    person.sex, person.ethnicity = sex, ethnicity
+    person.save(update_fields=["sex", "ethnicity"])
+    ReferralEvent.objects.create(
+        referral=referral,
+        at=timezone.now(),
+        by=by,
+        kind=ReferralEvent.Kind.ABOUT,
+        summary="About them updated (equality monitoring)",
+    )
+    audit.record_change(by=by, verb="record_about", obj=person, person=person)
+    return person
+
+
 def record_consent(
     *,
     by,

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.models import BaseModel
+from referrals.demographics import EthnicCategory, Sex
 from referrals.queries import PersonQuerySet, ReferralQuerySet
 from referrals.states import OPEN, Status
 
@@ -91,6 +92,11 @@ class Person(BaseModel):
         max_length=10, choices=GPSharing.choices, default=GPSharing.SUMMARY
     )
     research_allowed = models.BooleanField(default=False)
+    # Equality monitoring (optional; blank = not asked). Codings in referrals.demographics.
+    sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
+    ethnicity = models.CharField(
+        max_length=1, choices=EthnicCategory.choices, blank=True, help_text="NHS ethnic category"
+    )
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
     # GOV.UK Notify said messages to these cannot be delivered: they need checking.
     phone_failed_at = models.DateTimeField(null=True, blank=True)
@@ -292,6 +298,8 @@ class ReferralEvent(BaseModel):
         OUTCOME = "outcome", "Questionnaire"
         SAFETY = "safety", "Safety alert"
         MESSAGE_BACK = "message_back", "Message back to the referrer"
+        HEALTHCARE_USE = "healthcare_use", "GP and A&E use"
+        ABOUT = "about", "About them (equality monitoring)"
         DISCHARGED = "discharged", "Discharged"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
@@ -310,7 +318,11 @@ class ReferralEvent(BaseModel):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["referral", "at"], name="event_timeline")]
+        indexes = [
+            models.Index(fields=["referral", "at"], name="event_timeline"),
+            # The reporting refresh finds what changed since it last ran.
+            models.Index(fields=["created_at"], name="event_created"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(from_status="", to_status="")

@@ -28,5 +28,7 @@ def test_pages(client, referrer, team_lead, link_worker, commissioner, active_re
         r = client.get(reverse(name, args=[active_referral.pk]))
         assert r.status_code == 200, name
     client.force_login(commissioner)
-    r = client.get(reverse("core:area_overview"))
-    assert r.status_code == 200
+    for name in ("dashboard", "outcomes", "value", "equity"):
+        name = f"reporting:{name}"
+        r = client.get(reverse(name))
+        assert r.status_code == 200, name

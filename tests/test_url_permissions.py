@@ -35,6 +35,8 @@ PERSONAS = [
 ]
 REFERRERS = {"referrer": 200, "other_practice_referrer": 404}
 SERVICE_STAFF = {"team_lead": 200, "link_worker": 200, "other_area_link_worker": 404}
+# Figures: each sees their own service's (scope is tested in reporting/tests).
+FIGURES_STAFF = {"team_lead": 200, "link_worker": 200, "other_area_link_worker": 200}
 
 # url name -> status per persona; anyone not listed gets 403. Anonymous always goes to sign-in.
 EXPECTED = {
@@ -48,7 +50,19 @@ EXPECTED = {
     "directory_manage:resolve_flag": dict.fromkeys(PERSONAS, 405),
     "directory_manage:synonyms": {"directory_editor": 200},
     "directory_manage:synonym": {"directory_editor": 200},
-    "core:area_overview": {"commissioner": 200},
+    "reporting:dashboard": {"commissioner": 200, **FIGURES_STAFF},
+    "reporting:outcomes": {"commissioner": 200, **FIGURES_STAFF},
+    "reporting:value": {"commissioner": 200, **FIGURES_STAFF},
+    "reporting:equity": {"commissioner": 200, **FIGURES_STAFF},
+    "reporting:england": {},  # national analysts only: tested in reporting/tests
+    "reporting:settings": {"commissioner": 200},
+    "reporting:import_use": {"team_lead": 200},
+    "reporting:import_use_template": {"team_lead": 200},
+    "reporting:extracts": {"team_lead": 200},
+    "reporting:extract_download": {"team_lead": 200},
+    "reporting:extract_revoke": dict.fromkeys(PERSONAS, 405),
+    "casework:about": SERVICE_STAFF,
+    "outcomes:healthcare_use": SERVICE_STAFF,
     "referrals:sent": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:new": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:uploads": {"referrer": 200, "other_practice_referrer": 200},
@@ -126,12 +140,21 @@ def test_every_url_has_an_expectation():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_url_access_by_persona(
-    client, request, name, active_referral, referrer, link_worker, provider, provider_listing
+    client,
+    request,
+    name,
+    active_referral,
+    referrer,
+    link_worker,
+    team_lead,
+    provider,
+    provider_listing,
 ):
     from directory.actions import propose_change
     from directory.models import Synonym
     from onward.actions import refer_to_activity
     from referrals.actions import upload_referrals
+    from reporting.actions import add_extract_recipient
 
     referral = active_referral
     onward = refer_to_activity(by=link_worker, referral=active_referral, service=provider_listing)
@@ -164,6 +187,12 @@ def test_url_access_by_persona(
         },
         "outcomes:alert": response.alerts.get().pk,
         "referrals:upload": upload_referrals(by=referrer, filename="r.csv", content="x").pk,
+        **{
+            f"reporting:extract_{v}": add_extract_recipient(
+                by=team_lead, name="Evaluators", purpose="Evaluation", agreement_reference="DSA1"
+            ).pk
+            for v in ("download", "revoke")
+        },
     }
     if name == "referrals:triage_referral":
         referral = factories.referral(by=referrer, service=active_referral.service)

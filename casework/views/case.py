@@ -47,6 +47,9 @@ def case(request, pk):
             "can_discharge": has_permission(user, Permission.CASE_DISCHARGE)
             and referral.is_open
             and referral.status != Status.RECEIVED,
+            "healthcare_use": referral.healthcare_use.all(),
+            "can_record_use": has_permission(user, Permission.HEALTHCARE_USE_RECORD)
+            and referral.status in (Status.ALLOCATED, Status.ACTIVE, Status.DISCHARGED),
             "can_allocate": has_permission(user, Permission.ALLOCATE) and referral.is_open,
             "can_triage": has_permission(user, Permission.TRIAGE)
             and referral.status == Status.RECEIVED,

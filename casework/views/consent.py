@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from casework.forms import ConsentForm, ContactDetailsForm
+from casework.forms import AboutForm, ConsentForm, ContactDetailsForm
 from core.errors import ActionError
 from core.permissions import Permission
 from referrals import actions
@@ -65,4 +65,26 @@ def contact_details(request, pk):
         request,
         "casework/contact_details_form.jinja",
         {"referral": referral, "person": person, "form": form},
+    )
+
+
+def about(request, pk):
+    """Equality monitoring, as the person chooses to answer."""
+    referral = get_referral_for(
+        request.user, pk, permission=Permission.CASE_WORK, purpose="record_about"
+    )
+    person = referral.person
+    form = AboutForm(
+        request.POST or None, initial={"sex": person.sex, "ethnicity": person.ethnicity}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_about(by=request.user, referral=referral, **form.cleaned_data)
+        except ActionError as error:
+            form.add_action_error(error)
+        else:
+            messages.success(request, "Saved. It is used only in the service's equity figures.")
+            return redirect("casework:case", pk=referral.pk)
+    return render(
+        request, "casework/about_form.jinja", {"referral": referral, "person": person, "form": form}
     )

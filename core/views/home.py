@@ -7,7 +7,8 @@ LANDING = [
     (Permission.TRIAGE, "referrals:triage"),
     (Permission.CASE_VIEW, "casework:caseload"),
     (Permission.REFERRAL_CREATE, "referrals:sent"),
-    (Permission.AREA_FIGURES_VIEW, "core:area_overview"),
+    (Permission.AREA_FIGURES_VIEW, "reporting:dashboard"),
+    (Permission.NATIONAL_FIGURES_VIEW, "reporting:england"),
     (Permission.ONWARD_RESPOND, "onward:provider_referrals"),
     (Permission.DIRECTORY_EDIT, "directory_manage:editor_changes"),
 ]

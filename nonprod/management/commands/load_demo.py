@@ -13,9 +13,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--activities", type=int, default=300, help="How many community activities"
         )
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=2400,
+            help="How many past referrals to generate for the figures (0 for none)",
+        )
         parser.add_argument("--quiet", action="store_true", help="Print only the logins")
 
-    def handle(self, *args, people, activities, quiet, **options):
+    def handle(self, *args, people, activities, history, quiet, **options):
         def progress(message):
             if not quiet:
                 self.stdout.write(message)
@@ -24,7 +30,7 @@ class Command(BaseCommand):
             progress("Demo data already loaded (delete db.sqlite3 and run again to start afresh).")
         else:
             started = time.monotonic()
-            demo.load(people=people, activities=activities, progress=progress)
+            demo.load(people=people, activities=activities, history=history, progress=progress)
             progress(f"Demo county loaded in {time.monotonic() - started:.1f} s.")
         self.stdout.write(f"\nDemo logins (password for every account: {demo.PASSWORD}):")
         for login in demo.logins():

@@ -1,0 +1,250 @@
+"""Additive figures by one breakdown, from the facts or from the area-by-month roll-up.
+
+Everything a dashboard shows is derived from sums that can be added up across groups:
+counts, sums and sums of squares (for means and confidence intervals) and histograms of
+whole days (for medians and 90th percentiles). Either source gives the same `Figures` for
+the same referrals, so a scope of one area reads the facts directly and the England view
+reads the roll-up, with one set of calculations on top (tests prove the two agree)."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from reporting.models import AreaMonthCell, FactTag, OutcomeFact, ReferralFact
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    field: str | None  # on ReferralFact; None: everything in one group
+    tag: str = ""  # for many-valued breakdowns held as FactTag rows
+
+
+DIMENSIONS = {
+    d.name: d
+    for d in [
+        Dimension("all", None),
+        Dimension("month", "month"),
+        Dimension("area", "area_id"),
+        Dimension("service", "service_id"),
+        Dimension("pcn", "pcn_id"),
+        Dimension("practice", "practice_id"),
+        Dimension("source", "source"),
+        Dimension("need", "tags__code", FactTag.Kind.NEED),
+        Dimension("activity", "tags__code", FactTag.Kind.ACTIVITY),
+        Dimension("age_band", "age_band"),
+        Dimension("sex", "sex"),
+        Dimension("ethnic_group", "ethnic_group"),
+        Dimension("imd_decile", "imd_decile"),
+        Dimension("discharge_reason", "discharge_reason"),
+    ]
+}
+# What the roll-up keeps for every area and month; "area" and "month" come from "all".
+ROLLUP_DIMENSIONS = [
+    "all",
+    "source",
+    "need",
+    "activity",
+    "age_band",
+    "sex",
+    "ethnic_group",
+    "imd_decile",
+    "discharge_reason",
+]
+
+ACCEPTED = ["accepted", "allocated", "active", "discharged"]
+BOTH_GP = Q(gp_before__isnull=False, gp_after__isnull=False)
+BOTH_AE = Q(ae_before__isnull=False, ae_after__isnull=False)
+GP_CHANGE = F("gp_after") - F("gp_before")
+AE_CHANGE = F("ae_after") - F("ae_before")
+
+COUNTS = {
+    "referrals": Count("pk"),
+    "accepted": Count("pk", filter=Q(status__in=ACCEPTED)),
+    "declined": Count("pk", filter=Q(status="declined")),
+    "redirected": Count("pk", filter=Q(status="redirected")),
+    "awaiting": Count("pk", filter=Q(status="received")),
+    "discharged": Count("pk", filter=Q(status="discharged")),
+    "contacted": Count("pk", filter=Q(first_contact_days__isnull=False)),
+    "with_activity": Count("pk", filter=Q(first_activity_days__isnull=False)),
+    "contacts_total": Sum("contacts"),
+    "attempts_total": Sum("contact_attempts"),
+    "onward_sent_total": Sum("onward_sent"),
+    "onward_accepted_total": Sum("onward_accepted"),
+    "onward_attended_total": Sum("onward_attended"),
+    "people_referred_on": Count("pk", filter=Q(onward_sent__gt=0)),
+    "people_attending": Count("pk", filter=Q(onward_attended__gt=0)),
+    "signposts_total": Sum("signposts"),
+    "gp_n": Count("pk", filter=BOTH_GP),
+    "gp_before_total": Sum("gp_before", filter=BOTH_GP),
+    "gp_after_total": Sum("gp_after", filter=BOTH_GP),
+    "gp_change_sq": Sum(GP_CHANGE * GP_CHANGE, filter=BOTH_GP),
+    "ae_n": Count("pk", filter=BOTH_AE),
+    "ae_before_total": Sum("ae_before", filter=BOTH_AE),
+    "ae_after_total": Sum("ae_after", filter=BOTH_AE),
+    "ae_change_sq": Sum(AE_CHANGE * AE_CHANGE, filter=BOTH_AE),
+    # People with GP and A&E figures both before and after: the cost of their NHS use.
+    "both_n": Count("pk", filter=BOTH_GP & BOTH_AE),
+    "both_gp_before": Sum("gp_before", filter=BOTH_GP & BOTH_AE),
+    "both_gp_after": Sum("gp_after", filter=BOTH_GP & BOTH_AE),
+    "both_ae_before": Sum("ae_before", filter=BOTH_GP & BOTH_AE),
+    "both_ae_after": Sum("ae_after", filter=BOTH_GP & BOTH_AE),
+    "both_gp_sq": Sum(GP_CHANGE * GP_CHANGE, filter=BOTH_GP & BOTH_AE),
+    "both_ae_sq": Sum(AE_CHANGE * AE_CHANGE, filter=BOTH_GP & BOTH_AE),
+    "both_cross": Sum(GP_CHANGE * AE_CHANGE, filter=BOTH_GP & BOTH_AE),
+    "use_recorded": Count("pk", filter=Q(gp_before__isnull=False) | Q(gp_after__isnull=False)),
+}
+PAIRED = Q(follow_up__isnull=False)
+CHANGE = F("follow_up") - F("baseline")
+OUTCOME_SUMS = {
+    "baseline_n": Count("pk"),
+    "due_n": Count("pk", filter=Q(follow_up_due=True)),
+    "paired_n": Count("pk", filter=PAIRED),
+    "sum_before": Sum("baseline", filter=PAIRED),
+    "sum_after": Sum("follow_up", filter=PAIRED),
+    "sum_change": Sum(CHANGE, filter=PAIRED),
+    "sum_change_sq": Sum(CHANGE * CHANGE, filter=PAIRED),
+    "improved_n": Count("pk", filter=Q(improved=True)),
+    "worsened_n": Count("pk", filter=Q(worsened=True)),
+    "meaningful_improvement_n": Count("pk", filter=Q(meaningful_improvement=True)),
+    "meaningful_deterioration_n": Count("pk", filter=Q(meaningful_deterioration=True)),
+}
+OUTCOME_KEYS = list(OUTCOME_SUMS)
+
+
+@dataclass
+class Figures:
+    """Additive figures for one group of referrals."""
+
+    counts: Counter = field(default_factory=Counter)
+    wait_contact: Counter = field(default_factory=Counter)  # days → referrals
+    wait_activity: Counter = field(default_factory=Counter)
+    outcomes: dict = field(default_factory=dict)  # measure → Counter of OUTCOME_KEYS
+
+    def add(self, other: "Figures") -> "Figures":
+        self.counts.update(other.counts)
+        self.wait_contact.update(other.wait_contact)
+        self.wait_activity.update(other.wait_activity)
+        for measure, sums in other.outcomes.items():
+            self.outcomes.setdefault(measure, Counter()).update(sums)
+        return self
+
+    def outcome(self, measure: str) -> Counter:
+        return self.outcomes.get(measure, Counter())
+
+    def to_json(self) -> dict:
+        return {
+            "counts": {k: v for k, v in self.counts.items() if v},
+            "wait_contact": {str(k): v for k, v in self.wait_contact.items()},
+            "wait_activity": {str(k): v for k, v in self.wait_activity.items()},
+            "outcomes": {m: dict(s) for m, s in self.outcomes.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Figures":
+        return cls(
+            counts=Counter(data.get("counts", {})),
+            wait_contact=Counter({int(k): v for k, v in data.get("wait_contact", {}).items()}),
+            wait_activity=Counter({int(k): v for k, v in data.get("wait_activity", {}).items()}),
+            outcomes={m: Counter(s) for m, s in data.get("outcomes", {}).items()},
+        )
+
+
+def key(value) -> str:
+    """Group keys as text, the same from either source ("" for not recorded)."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def from_facts(
+    facts: QuerySet, dimension: str, *, extra: tuple[str, ...] = ()
+) -> dict[tuple | str, Figures]:
+    """Figures by `dimension` for these facts. With `extra` fields (the roll-up's area and
+    month), keys are tuples of those values followed by the dimension's value."""
+    dim = DIMENSIONS[dimension]
+    group = [*extra, *([dim.field] if dim.field else [])]
+    if dim.tag:
+        facts = facts.filter(tags__kind=dim.tag)
+    result: dict = defaultdict(Figures)
+
+    def row_key(row, prefix=""):
+        values = [key(row[prefix + g]) for g in group]
+        if not extra:
+            return values[0] if dim.field else ""
+        return tuple(values) if dim.field else (*values, "")
+
+    for row in facts.values(*group).annotate(**COUNTS).order_by():
+        result[row_key(row)].counts.update({k: row[k] or 0 for k in COUNTS if row[k]})
+    for days_field, attribute in (
+        ("first_contact_days", "wait_contact"),
+        ("first_activity_days", "wait_activity"),
+    ):
+        rows = (
+            facts.filter(**{f"{days_field}__isnull": False})
+            .values(*group, days_field)
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in rows:
+            getattr(result[row_key(row)], attribute)[row[days_field]] += row["n"]
+    outcome_facts = OutcomeFact.objects.filter(fact__in=facts.values("pk"))
+    outcome_group = [f"fact__{g}" for g in group]
+    if dim.tag:
+        outcome_facts = outcome_facts.filter(fact__tags__kind=dim.tag)
+    for row in outcome_facts.values("measure", *outcome_group).annotate(**OUTCOME_SUMS).order_by():
+        sums = Counter({k: row[k] for k in OUTCOME_KEYS if row[k]})
+        result[row_key(row, "fact__")].outcomes.setdefault(row["measure"], Counter()).update(sums)
+    return dict(result)
+
+
+def from_rollup(
+    *, areas: list | None, first: date, last: date, dimension: str
+) -> dict[str, Figures]:
+    """The same figures for whole areas, read from the roll-up."""
+    stored = "all" if dimension in ("area", "month") else dimension
+    if stored not in ROLLUP_DIMENSIONS:
+        raise ValueError(f"The England roll-up has no breakdown by {dimension}")
+    cells = AreaMonthCell.objects.filter(dimension=stored, month__gte=first, month__lte=last)
+    if areas is not None:
+        cells = cells.filter(area_id__in=areas)
+    result: dict = defaultdict(Figures)
+    for area_id, month, value, figures in cells.values_list(
+        "area_id", "month", "value", "figures"
+    ).iterator(chunk_size=5000):
+        group = {"area": key(area_id), "month": key(month)}.get(dimension, value)
+        result[group].add(Figures.from_json(figures))
+    return dict(result)
+
+
+def rebuild_rollup(touched: set[tuple]) -> int:
+    """Recompute the roll-up cells of these (area id, month) pairs from the facts."""
+    by_area = defaultdict(set)
+    for area_id, month in touched:
+        by_area[area_id].add(month)
+    written = 0
+    for area_id, months in by_area.items():
+        months = sorted(months)
+        facts = ReferralFact.objects.filter(area_id=area_id, month__in=months)
+        cells = []
+        for dimension in ROLLUP_DIMENSIONS:
+            for (_area, month, value), figures in from_facts(
+                facts, dimension, extra=("area_id", "month")
+            ).items():
+                cells.append(
+                    AreaMonthCell(
+                        area_id=area_id,
+                        month=date.fromisoformat(month),
+                        dimension=dimension,
+                        value=value,
+                        figures=figures.to_json(),
+                    )
+                )
+        AreaMonthCell.objects.filter(area_id=area_id, month__in=months).delete()
+        AreaMonthCell.objects.bulk_create(cells, batch_size=2000)
+        written += len(cells)
+    return written
