@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from referrals import validators
 from referrals.actions import PersonDetails
+from referrals.demographics import EthnicCategory, Sex
 from referrals.models import ContactMethod, Need
 
 COLUMNS = [
@@ -28,6 +29,8 @@ COLUMNS = [
     "context",
     "consent_to_contact",
 ]
+# Optional columns: a file without them is fine.
+OPTIONAL_COLUMNS = ["sex", "ethnicity"]
 REQUIRED = {"given_name", "family_name", "date_of_birth", "postcode", "needs", "consent_to_contact"}
 MAX_ROWS = 5000
 YES, NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
@@ -129,6 +132,12 @@ def check(row: dict, needs_by_code: dict) -> tuple[Row | None, list[dict]]:
             )
         else:
             needs.append(needs_by_code[code])
+    sex = row.get("sex", "").lower()
+    if sex and sex not in Sex.values:
+        fail("sex", f"must be empty or one of {', '.join(Sex.values)}")
+    ethnicity = row.get("ethnicity", "").upper()
+    if ethnicity and ethnicity not in EthnicCategory.values:
+        fail("ethnicity", "must be empty or an NHS ethnic category code (A to S, or Z)")
     if len(row.get("context", "")) > 4000:
         fail("context", "must be at most 4,000 characters")
     if found:
@@ -144,6 +153,8 @@ def check(row: dict, needs_by_code: dict) -> tuple[Row | None, list[dict]]:
         preferred_contact=preferred,
         texts_allowed=flags["texts_allowed"],
         emails_allowed=flags["emails_allowed"],
+        sex=sex,
+        ethnicity=ethnicity,
     )
     return Row(line, person, needs, row.get("context", "")), []
 

@@ -6,7 +6,27 @@ from accounts.models import User
 from core.forms import ActionFormMixin, DateInputField, VersionField
 from core.permissions import Role
 from referrals import validators
+from referrals.demographics import EthnicCategory, Sex
 from referrals.models import ContactMethod, Need, Referral
+
+
+def sex_field():
+    return forms.ChoiceField(
+        label="Sex",
+        choices=[("", "Not asked"), *Sex.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose one of the options for sex"},
+    )
+
+
+def ethnicity_field():
+    return forms.ChoiceField(
+        label="Ethnic group",
+        choices=[("", "Not given"), *EthnicCategory.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the ethnic groups listed"},
+    )
 
 
 class ReferralForm(ActionFormMixin, forms.Form):
@@ -49,6 +69,8 @@ class ReferralForm(ActionFormMixin, forms.Form):
     emails_allowed = forms.BooleanField(
         label="They agree to reminders and short questionnaires by email", required=False
     )
+    sex = sex_field()
+    ethnicity = ethnicity_field()
     needs = forms.ModelMultipleChoiceField(
         label="Reasons for referral",
         queryset=Need.objects.filter(active=True),
@@ -200,6 +222,8 @@ class SelfReferralForm(ActionFormMixin, forms.Form):
     emails_allowed = forms.BooleanField(
         label="You can send me reminders and short questionnaires by email", required=False
     )
+    sex = sex_field()
+    ethnicity = ethnicity_field()
     needs = forms.MultipleChoiceField(
         label="What is going on for you?",
         help_text="Choose any that fit",

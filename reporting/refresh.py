@@ -50,6 +50,12 @@ def refresh(now: datetime | None = None, progress=None) -> dict:
             due_on__gt=timezone.localdate(since), due_on__lte=timezone.localdate(now)
         ).values_list("referral_id", flat=True)
     )
+    # Someone's details (age, postcode, consent) belong to every referral of theirs.
+    changed |= set(
+        Referral.objects.filter(
+            person_id__in=Referral.objects.filter(pk__in=changed).values("person_id")
+        ).values_list("pk", flat=True)
+    )
     touched = facts.build(sorted(changed), now=now)
     cells = rebuild_rollup(touched)
     workers = snapshot_caseloads()

@@ -14,6 +14,7 @@ from api.fhir.errors import FhirError, Issue, pydantic_issues
 from api.fhir.models import ReasonMapping
 from referrals import validators
 from referrals.actions import PersonDetails
+from referrals.demographics import EthnicCategory
 from referrals.models import ContactMethod, Need, Referral
 from referrals.states import Status
 
@@ -185,6 +186,8 @@ def _person(patient, index, issues) -> PersonDetails | None:
     if issues:
         return None
     return PersonDetails(
+        sex=GENDER_TO_SEX.get(patient.gender or "", ""),
+        ethnicity=_ethnic_category(patient),
         nhs_number=nhs_number,
         given_name=given[:100],
         family_name=family[:100],
@@ -423,3 +426,22 @@ def _organisation_reference(organisation) -> dict:
     if organisation.ods_code:
         reference["identifier"] = {"system": ODS, "value": organisation.ods_code}
     return reference
+
+
+# Patient.gender as GP systems send it; "unknown" means not recorded.
+GENDER_TO_SEX = {"female": "female", "male": "male", "other": "other"}
+ETHNIC_CATEGORY_EXTENSION = (
+    "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"
+)
+
+
+def _ethnic_category(patient) -> str:
+    """The UK Core ethnic category extension's code (NHS ethnic category, A to Z), if sent."""
+    for extension in patient.extension or []:
+        concept = (
+            extension.valueCodeableConcept if extension.url == ETHNIC_CATEGORY_EXTENSION else None
+        )
+        for coding in (concept.coding or []) if concept else []:
+            if coding.code in EthnicCategory.values:
+                return coding.code
+    return ""

@@ -33,7 +33,12 @@ def uploads(request):
     return render(
         request,
         "referrals/uploads.jinja",
-        {"page": paginate(request, mine), "error": error, "columns": bulk.COLUMNS},
+        {
+            "page": paginate(request, mine),
+            "error": error,
+            "columns": bulk.COLUMNS,
+            "optional_columns": bulk.OPTIONAL_COLUMNS,
+        },
     )
 
 
@@ -66,10 +71,11 @@ def template(request):
     require_permission(request.user, Permission.REFERRAL_CREATE)
     example = [
         "9449305552,Margaret,Fenton,1948-03-14,NN1 5BD,07700 900461,,phone,yes,no,"
-        "loneliness;bereavement,Widowed in the spring,yes"
+        "loneliness;bereavement,Widowed in the spring,yes,female,A"
     ]
     response = HttpResponse(
-        ",".join(bulk.COLUMNS) + "\n" + "\n".join(example) + "\n", content_type="text/csv"
+        ",".join(bulk.COLUMNS + bulk.OPTIONAL_COLUMNS) + "\n" + "\n".join(example) + "\n",
+        content_type="text/csv",
     )
     response["Content-Disposition"] = 'attachment; filename="linkwork-referrals-template.csv"'
     return response

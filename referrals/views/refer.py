@@ -32,6 +32,8 @@ def new_referral(request):
                     preferred_contact=data["preferred_contact"],
                     texts_allowed=data["texts_allowed"],
                     emails_allowed=data["emails_allowed"],
+                    sex=data["sex"],
+                    ethnicity=data["ethnicity"],
                 ),
                 needs=list(data["needs"]),
                 context=data["context"].strip(),

@@ -60,6 +60,8 @@ def refer_yourself(request):
         preferred_contact=data["preferred_contact"],
         texts_allowed=data["texts_allowed"],
         emails_allowed=data["emails_allowed"],
+        sex=data["sex"],
+        ethnicity=data["ethnicity"],
     )
     try:
         _create(person, needs, data, service, practice)

@@ -120,10 +120,25 @@ def test_wrong_columns_are_named(client, referrer, service, run_tasks):
 def test_the_template_downloads_and_matches_the_checker(client, referrer, service, run_tasks):
     client.force_login(referrer)
     template = client.get(reverse("referrals:upload_template")).content.decode()
-    assert template.splitlines()[0] == HEADER
+    assert template.splitlines()[0] == HEADER + ",sex,ethnicity"
     upload(client, template)
     run_tasks()
     assert BulkUpload.objects.get().status == "done"
+    person = Referral.objects.get().person
+    assert (person.sex, person.ethnicity) == ("female", "A")
+
+
+def test_optional_columns_are_checked(client, referrer, service, run_tasks):
+    client.force_login(referrer)
+    row = (
+        "9449305552,Margaret,Fenton,1948-03-14,NN1 5BD,07700 900461,,phone,yes,no,"
+        "loneliness,,yes,woman,Q"
+    )
+    upload(client, HEADER + ",sex,ethnicity\n" + row + "\n")
+    run_tasks()
+    made = BulkUpload.objects.get()
+    assert made.status == "rejected"
+    assert {p["field"] for p in made.problems} == {"sex", "ethnicity"}
 
 
 def test_only_referrers_and_only_their_own_uploads(

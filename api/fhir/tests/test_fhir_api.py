@@ -79,6 +79,8 @@ def test_the_documented_example_creates_a_referral_and_round_trips(client, gp_sy
     assert referral.person.phone == "07700900461" and referral.person.preferred_contact == "phone"
     assert {n.code for n in referral.needs.all()} == {"loneliness", "bereavement"}
     assert "Widowed in the spring" in referral.context
+    # Patient.gender and the UK Core ethnic category extension, for the equity figures.
+    assert (referral.person.sex, referral.person.ethnicity) == ("female", "A")
     assert referral.referring_organisation == api.organisation
     assert task.status == "requested" and task.identifier[0].value == "REF-2026-000123"
     # Read back what was created.
