@@ -188,16 +188,11 @@ class FiltersForm(ActionFormMixin, forms.Form):
         choices = month_choices()
         self.fields["start"].choices = choices
         self.fields["end"].choices = choices
-        services = Organisation.objects.filter(kind=Organisation.Kind.LINK_WORKER_SERVICE)
         if self.level == NATIONAL:
             self.fields["area"].queryset = Area.objects.filter(
                 organisations__kind=Organisation.Kind.LINK_WORKER_SERVICE
             ).distinct()
             area = self._chosen_area()
-            if area is None and not any(self.data.get(n) for n in ("service", "pcn", "practice")):
-                # Finer filters once an area is chosen (England has thousands of practices).
-                for name in ("service", "pcn", "practice"):
-                    del self.fields[name]
         else:
             del self.fields["area"]
             area = user.organisation.area
@@ -205,19 +200,21 @@ class FiltersForm(ActionFormMixin, forms.Form):
             del self.fields["service"]
         else:
             del self.fields["share"]
-            self.fields["service"].queryset = (
-                services.filter(area=area) if area else services.none()
-            )
-        self.fields["pcn"].queryset = (
-            PrimaryCareNetwork.objects.filter(area=area)
-            if area
-            else PrimaryCareNetwork.objects.none()
-        )
-        self.fields["practice"].queryset = (
-            Organisation.objects.filter(area=area, kind=Organisation.Kind.GP_PRACTICE)
-            if area
-            else Organisation.objects.none()
-        )
+        querysets = {
+            "service": Organisation.objects.filter(
+                kind=Organisation.Kind.LINK_WORKER_SERVICE, area=area
+            ),
+            "pcn": PrimaryCareNetwork.objects.filter(area=area),
+            "practice": Organisation.objects.filter(area=area, kind=Organisation.Kind.GP_PRACTICE),
+        }
+        for name, queryset in querysets.items():
+            if name not in self.fields:
+                continue
+            if area is None and not self.data.get(name):
+                # Finer filters once an area is chosen (England has thousands of practices).
+                del self.fields[name]
+            else:
+                self.fields[name].queryset = queryset if area else queryset.none()
 
     def _chosen_area(self):
         raw = self.data.get("area") if self.is_bound else None

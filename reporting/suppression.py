@@ -25,6 +25,9 @@ from typing import TypeVar
 
 THRESHOLD = 8
 SUPPRESSED = "<8"
+# A cell hidden only so that a total cannot give a small one away: it is 8 or more, so
+# "<8" would mislead the reader.
+HIDDEN = "*"
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R", bound=Hashable)
@@ -107,7 +110,8 @@ def _second_cell(group: Sequence[K], cells: Mapping[K, int], hidden: set[K]) -> 
 
 def _shown(value: int, *, suppressed: bool, secondary: bool) -> Shown:
     if suppressed:
-        return Shown(value, SUPPRESSED, None, suppressed=True, secondary=secondary)
+        text = HIDDEN if secondary else SUPPRESSED
+        return Shown(value, text, None, suppressed=True, secondary=secondary)
     rounded = round_count(value)
     return Shown(value, f"{rounded:,}", rounded, suppressed=False, secondary=False)
 

@@ -134,7 +134,8 @@ def interval(low: float | None, high: float | None, fmt=signed) -> str:
 
 
 LEGEND = (
-    "“<8”: between 1 and 7, or hidden so that a total cannot reveal a small number. "
+    "“<8”: between 1 and 7. “*”: 8 or more, hidden so that a total cannot reveal a small "
+    "number. "
     "“–”: not shown, because it rests on fewer than 8 people or on a hidden number. "
     "Other counts are rounded to the nearest 5, so totals may not add up exactly."
 )

@@ -83,6 +83,29 @@ def test_import_postcodes(tmp_path):
     assert not Postcode.objects.filter(code__in=["NN12 9ZZ", "ZZ1 1ZZ"]).exists()
 
 
+def test_import_postcodes_keeps_the_deprivation_decile_of_english_lsoas(tmp_path):
+    path = tmp_path / "onspd.csv"
+    # Ranks out of 32,844 English LSOAs: 1 and 3,284 are the most deprived tenth, 3,285
+    # the second, 32,844 the least deprived. Welsh ranks are on another index.
+    path.write_text(
+        "pcds,lat,long,lsoa11,imd\n"
+        "NN1 1AA,52.2,-0.9,E01027100,1\nNN1 1AB,52.2,-0.9,E01027101,3284\n"
+        "NN1 1AD,52.2,-0.9,E01027102,3285\nNN1 1AE,52.2,-0.9,E01027103,32844\n"
+        "CF10 1AA,51.5,-3.2,W01001700,12\nNN1 1AF,52.2,-0.9,,\n"
+    )
+    call_command("import_postcodes", str(path), verbosity=0)
+    deciles = dict(Postcode.objects.filter(precision="full").values_list("code", "imd_decile"))
+    assert deciles == {
+        "NN1 1AA": 1,
+        "NN1 1AB": 1,
+        "NN1 1AD": 2,
+        "NN1 1AE": 10,
+        "CF10 1AA": None,
+        "NN1 1AF": None,
+    }
+    assert Postcode.objects.get(code="NN1 1AA").lsoa == "E01027100"
+
+
 def test_import_postcodes_bad_file_changes_nothing(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("pcds,lat,long\nNN12 6AB,52.13,-0.99\nNN12 6AD,oops,-0.97\n")

@@ -48,7 +48,7 @@ def test_single_row_with_its_total():
     # 55 - 12 - 40 would reveal, so the smallest other non-zero part (12, not 40) goes too.
     cells = {"a": 12, "b": 3, "c": 40, "total": 55}
     shown = protect(cells, [["a", "b", "c", "total"]])
-    assert [shown[k].text for k in cells] == ["<8", "<8", "40", "55"]
+    assert [shown[k].text for k in cells] == ["*", "<8", "40", "55"]
     assert shown["b"].suppressed and not shown["b"].secondary
     assert shown["a"].suppressed and shown["a"].secondary
     assert (shown["a"].number, shown["b"].number, shown["c"].number) == (None, None, 40)
@@ -143,7 +143,7 @@ def test_zeros_are_never_chosen():
     # even though both zeros are smaller.
     cells = {"a": 0, "b": 5, "c": 0, "d": 20, "total": 25}
     shown = protect(cells, [["a", "b", "c", "d", "total"]])
-    assert [shown[k].text for k in cells] == ["0", "<8", "0", "<8", "25"]
+    assert [shown[k].text for k in cells] == ["0", "<8", "0", "*", "25"]
     assert shown["d"].secondary
     assert shown["a"].number == 0 and not shown["a"].suppressed
 

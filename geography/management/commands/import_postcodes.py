@@ -13,10 +13,27 @@ from geography.models import Postcode
 
 BATCH = 5000
 NO_LOCATION = 99.0  # ONSPD puts 99.999999 where a postcode has no grid reference
+# ONSPD's `imd` is the rank of the postcode's LSOA in the English Index of Multiple
+# Deprivation 2019 (1 = most deprived of 32,844 LSOAs); Welsh, Scottish and Northern Irish
+# ranks are on their own indices, so only English LSOAs (E01…) get a decile.
+ENGLISH_LSOAS = 32_844
+
+
+def imd_decile(lsoa: str, rank: str) -> int | None:
+    if not lsoa.startswith("E01") or not rank.strip().isdigit():
+        return None
+    position = int(rank)
+    if not 1 <= position <= ENGLISH_LSOAS:
+        return None
+    # MHCLG's deciles: the first is ranks 1 to 3,284, i.e. ceil(rank / 3,284.4).
+    return -(-position * 10 // ENGLISH_LSOAS)
 
 
 class Command(BaseCommand):
-    help = "Import full postcodes from an ONS Postcode Directory CSV (columns pcds, lat, long)."
+    help = (
+        "Import full postcodes from an ONS Postcode Directory CSV (columns pcds, lat, long; "
+        "and lsoa11 or lsoa21 with imd, for deprivation deciles)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
@@ -63,9 +80,16 @@ class Command(BaseCommand):
                 if abs(lat) >= NO_LOCATION:
                     skipped += 1
                     continue
+                lsoa = (row.get("lsoa11") or row.get("lsoa21") or "").strip()
                 batch.append(
                     Postcode(
-                        code=code, precision="full", latitude=lat, longitude=lon, source="ONSPD"
+                        code=code,
+                        precision="full",
+                        latitude=lat,
+                        longitude=lon,
+                        source="ONSPD",
+                        lsoa=lsoa,
+                        imd_decile=imd_decile(lsoa, row.get("imd") or ""),
                     )
                 )
                 sector = sectors[code[:-2]]
@@ -99,7 +123,7 @@ class Command(BaseCommand):
             batch_size=BATCH,
             update_conflicts=True,
             unique_fields=["code"],
-            update_fields=["precision", "latitude", "longitude", "source"],
+            update_fields=["precision", "latitude", "longitude", "source", "lsoa", "imd_decile"],
         )
         count = len(batch)
         batch.clear()
