@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SQLITE_PATH = Path("/tmp/linkwork-reporting-bench.sqlite3")
+SQLITE_PATTERN = "/tmp/linkwork-reporting-bench-{size}.sqlite3"
 SLOW_MS = 2000  # the target: each dashboard within 2 s
 SEED = 2026
 PCNS_PER_PRACTICE = 1250 / 6500  # England: about 1,250 PCNs for 6,500 practices
@@ -85,12 +85,19 @@ def main():
         "--database-url",
         default="",
         help="PostgreSQL URL; its database name is a prefix (the size is added). "
-        f"Default: SQLite in {SQLITE_PATH}",
+        f"Default: SQLite in {SQLITE_PATTERN}",
     )
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="keep a database generated earlier: skip generation and the fact rebuild",
+        help="keep a database generated earlier: skip generation (and the fact rebuild, "
+        "unless --rebuild or there are no facts yet)",
+    )
+    parser.add_argument("--rebuild", action="store_true", help="with --reuse: rebuild the facts")
+    parser.add_argument(
+        "--history-only",
+        action="store_true",
+        help="stop after generating the case history (run again with --reuse to measure)",
     )
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per dashboard")
     args = parser.parse_args()
@@ -114,10 +121,11 @@ def main():
 
 def _database(database_url: str, size: int, reuse: bool = False) -> str:
     if not database_url:
-        if not (reuse and SQLITE_PATH.exists()):
+        path = Path(SQLITE_PATTERN.format(size=size))
+        if not (reuse and path.exists()):
             for suffix in ("", "-wal", "-shm"):
-                Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE_PATH}"
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
     import psycopg
 
     parsed = urllib.parse.urlparse(database_url)
@@ -186,16 +194,22 @@ def child(args: dict):
         f"linkwork reporting benchmark, {vendor} ({_server_version(connection)}), "
         f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores"
     )
+    from reporting.models import ReferralFact
+
     generate = not (args["reuse"] and Referral.objects.exists())
     if generate:
         world = build_world(args, rng, report)
         write_history(args, world, today, rng, report)
         _analyse(connection, report, "after generation")
-        rebuild_facts(report)
-        _analyse(connection, report, "after the fact rebuild")
     else:
         report.section("World and history: reused")
         _counts_in_database(report)
+    if args["history_only"]:
+        report.print()
+        return
+    if generate or args["rebuild"] or not ReferralFact.objects.exists():
+        rebuild_facts(report)
+        _analyse(connection, report, "after the fact rebuild")
     incremental_refresh(rng, report)
     viewers = _viewers()
     report.section("Who was measured")

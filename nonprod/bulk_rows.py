@@ -5,14 +5,9 @@ keyed by field attname; fields left out take their model default. Nothing here r
 validation or actions: the generator is responsible for respecting the constraints (and
 the database still enforces them)."""
 
-import contextlib
-import json
 from collections import defaultdict
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from uuid import UUID
 
-from django.db import connection, models
+from core.bulk_insert import insert_rows
 
 FLUSH_AT = 20_000
 
@@ -36,75 +31,6 @@ class RowWriter:
         for model in self.order:
             rows = self.buffers[model]
             if rows:
-                _insert(model, rows)
+                insert_rows(model, rows)
                 self.written[model._meta.label] += len(rows)
                 rows.clear()
-
-
-def _fields(model) -> list:
-    return [
-        f
-        for f in model._meta.concrete_fields
-        if not (isinstance(f, models.AutoField | models.BigAutoField))
-    ]
-
-
-def _default(field):
-    if field.has_default():
-        return field.get_default()
-    if field.null:
-        return None
-    if isinstance(field, models.CharField | models.TextField):
-        return ""
-    raise ValueError(f"{field.model.__name__}.{field.name} needs a value")
-
-
-def _insert(model, rows: list[dict]) -> None:
-    fields = _fields(model)
-    defaults = {}
-    for f in fields:
-        # Without a default every row must give it; the database says so if one does not.
-        with contextlib.suppress(ValueError):
-            defaults[f.attname] = _default(f)
-    columns = [f.column for f in fields]
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-            names = ", ".join(f'"{c}"' for c in columns)
-            with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(
-                        [
-                            json.dumps(v) if f.attname in json_fields else v
-                            for f in fields
-                            for v in (row.get(f.attname, defaults.get(f.attname)),)
-                        ]
-                    )
-        else:
-            placeholders = ", ".join("?" for _ in columns)
-            names = ", ".join(f'"{c}"' for c in columns)
-            cursor.executemany(
-                f'INSERT INTO "{table}" ({names}) VALUES ({placeholders})',
-                [
-                    [_sqlite(row.get(f.attname, defaults.get(f.attname))) for f in fields]
-                    for row in rows
-                ],
-            )
-
-
-def _sqlite(value):
-    """Python values as Django's SQLite backend stores them."""
-    if isinstance(value, UUID):
-        return value.hex
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    if isinstance(value, Decimal):
-        return str(value)
-    return value

@@ -41,7 +41,9 @@ DIMENSIONS = {
         Dimension("discharge_reason", "discharge_reason"),
     ]
 }
-# What the roll-up keeps for every area and month; "area" and "month" come from "all".
+# What the roll-up keeps for every month, for each service and each area; England keeps all
+# but the practice and PCN breakdowns (a national view never names a practice). "area",
+# "service" and "month" are read from the "all" cells of the level below or by month.
 ROLLUP_DIMENSIONS = [
     "all",
     "source",
@@ -52,7 +54,10 @@ ROLLUP_DIMENSIONS = [
     "ethnic_group",
     "imd_decile",
     "discharge_reason",
+    "pcn",
+    "practice",
 ]
+ENGLAND_DIMENSIONS = [d for d in ROLLUP_DIMENSIONS if d not in ("pcn", "practice")]
 
 ACCEPTED = ["accepted", "allocated", "active", "discharged"]
 BOTH_GP = Q(gp_before__isnull=False, gp_after__isnull=False)
@@ -164,7 +169,7 @@ def key(value) -> str:
 def from_facts(
     facts: QuerySet, dimension: str, *, extra: tuple[str, ...] = ()
 ) -> dict[tuple | str, Figures]:
-    """Figures by `dimension` for these facts. With `extra` fields (the roll-up's area and
+    """Figures by `dimension` for these facts. With `extra` fields (the roll-up's service and
     month), keys are tuples of those values followed by the dimension's value."""
     dim = DIMENSIONS[dimension]
     group = [*extra, *([dim.field] if dim.field else [])]
@@ -178,8 +183,14 @@ def from_facts(
             return values[0] if dim.field else ""
         return tuple(values) if dim.field else (*values, "")
 
-    for row in facts.values(*group).annotate(**COUNTS).order_by():
-        result[row_key(row)].counts.update({k: row[k] or 0 for k in COUNTS if row[k]})
+    if group:
+        rows = facts.values(*group).annotate(**COUNTS).order_by()
+    else:
+        # values() with no fields would group by every column: one row per referral.
+        rows = [facts.aggregate(**COUNTS)]
+    for row in rows:
+        if row["referrals"]:
+            result[row_key(row)].counts.update({k: row[k] for k in COUNTS if row[k]})
     for days_field, attribute in (
         ("first_contact_days", "wait_contact"),
         ("first_activity_days", "wait_activity"),
@@ -203,26 +214,46 @@ def from_facts(
 
 
 def from_rollup(
-    *, areas: list | None, first: date, last: date, dimension: str
+    *, areas: list | None, first: date, last: date, dimension: str, service=None
 ) -> dict[str, Figures]:
-    """The same figures for whole areas, read from the roll-up."""
-    stored = "all" if dimension in ("area", "month") else dimension
-    if stored not in ROLLUP_DIMENSIONS:
-        raise ValueError(f"The England roll-up has no breakdown by {dimension}")
+    """The same figures read from the roll-up: for one service, for these areas, or for
+    England (`areas` None), in the months from `first` to `last`."""
+    if dimension in ("area", "service", "month"):
+        stored = "all"
+    elif dimension in ROLLUP_DIMENSIONS:
+        stored = dimension
+    else:
+        raise ValueError(f"The roll-up has no breakdown by {dimension}")
     cells = AreaMonthCell.objects.filter(dimension=stored, month__gte=first, month__lte=last)
-    if areas is not None:
-        cells = cells.filter(area_id__in=areas)
+    if service is not None:
+        cells = cells.filter(service=service)
+    elif dimension == "service":
+        cells = cells.filter(service__isnull=False)
+        if areas is not None:
+            cells = cells.filter(area_id__in=areas)
+    elif areas is not None:
+        cells = cells.filter(area_id__in=areas, service__isnull=True)
+    elif dimension == "area":
+        cells = cells.filter(area__isnull=False, service__isnull=True)
+    elif stored in ENGLAND_DIMENSIONS:
+        cells = cells.filter(area__isnull=True)
+    else:
+        raise ValueError(f"England's roll-up has no breakdown by {dimension}")
     result: dict = defaultdict(Figures)
-    for area_id, month, value, figures in cells.values_list(
-        "area_id", "month", "value", "figures"
+    for area_id, service_id, month, value, figures in cells.values_list(
+        "area_id", "service_id", "month", "value", "figures"
     ).iterator(chunk_size=5000):
-        group = {"area": key(area_id), "month": key(month)}.get(dimension, value)
+        group = {"area": key(area_id), "service": key(service_id), "month": key(month)}.get(
+            dimension, value
+        )
         result[group].add(Figures.from_json(figures))
     return dict(result)
 
 
 def rebuild_rollup(touched: set[tuple]) -> int:
-    """Recompute the roll-up cells of these (area id, month) pairs from the facts."""
+    """Recompute the roll-up cells of these (area id, month) pairs from the facts: each
+    service's, then the area's as the sum of its services', then England's for those months
+    as the sum of every area's."""
     by_area = defaultdict(set)
     for area_id, month in touched:
         by_area[area_id].add(month)
@@ -232,19 +263,47 @@ def rebuild_rollup(touched: set[tuple]) -> int:
         facts = ReferralFact.objects.filter(area_id=area_id, month__in=months)
         cells = []
         for dimension in ROLLUP_DIMENSIONS:
-            for (_area, month, value), figures in from_facts(
-                facts, dimension, extra=("area_id", "month")
+            area_sums: dict = defaultdict(Figures)
+            for (service_id, month, value), figures in from_facts(
+                facts, dimension, extra=("service_id", "month")
             ).items():
-                cells.append(
-                    AreaMonthCell(
-                        area_id=area_id,
-                        month=date.fromisoformat(month),
-                        dimension=dimension,
-                        value=value,
-                        figures=figures.to_json(),
-                    )
-                )
+                cells.append(_cell(area_id, service_id, month, dimension, value, figures))
+                area_sums[(month, value)].add(figures)
+            for (month, value), figures in area_sums.items():
+                cells.append(_cell(area_id, None, month, dimension, value, figures))
         AreaMonthCell.objects.filter(area_id=area_id, month__in=months).delete()
         AreaMonthCell.objects.bulk_create(cells, batch_size=2000)
         written += len(cells)
+    months = sorted({month for _, month in touched})
+    if months:
+        england: dict = defaultdict(Figures)
+        for month, dimension, value, figures in (
+            AreaMonthCell.objects.filter(
+                area__isnull=False,
+                service__isnull=True,
+                month__in=months,
+                dimension__in=ENGLAND_DIMENSIONS,
+            )
+            .values_list("month", "dimension", "value", "figures")
+            .iterator(chunk_size=5000)
+        ):
+            england[(key(month), dimension, value)].add(Figures.from_json(figures))
+        cells = [
+            _cell(None, None, month, dimension, value, figures)
+            for (month, dimension, value), figures in england.items()
+        ]
+        AreaMonthCell.objects.filter(area__isnull=True, month__in=months).delete()
+        AreaMonthCell.objects.bulk_create(cells, batch_size=2000)
+        written += len(cells)
     return written
+
+
+def _cell(area_id, service_id, month: str, dimension: str, value: str, figures: Figures):
+    return AreaMonthCell(
+        area_id=area_id,
+        service_id=service_id,
+        month=date.fromisoformat(month),
+        dimension=dimension,
+        value=value,
+        figures=figures.to_json(),
+    )

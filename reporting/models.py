@@ -68,6 +68,8 @@ class ReferralFact(models.Model):
         indexes = [
             models.Index(fields=["area", "month"], name="fact_area_month"),
             models.Index(fields=["service", "month"], name="fact_service_month"),
+            models.Index(fields=["practice", "month"], name="fact_practice_month"),
+            models.Index(fields=["pcn", "month"], name="fact_pcn_month"),
         ]
 
     def __str__(self):
@@ -155,27 +157,53 @@ class OnwardFact(models.Model):
 
 
 class AreaMonthCell(models.Model):
-    """The England view's roll-up: for one area and month, every additive figure the
-    dashboards need, by one breakdown (source, need, age band, …). Rebuilt from the facts
-    for the area-months that changed, so the national view never scans every referral."""
+    """The roll-up the dashboards read: for one month and one scope (one service, one area,
+    or England when there is no area) every additive figure, by one breakdown (source, need,
+    age band, practice, …). Rebuilt from the facts for the area-months that changed, so no
+    dashboard without a practice or PCN filter scans referrals, at any scale."""
 
     id = models.BigAutoField(primary_key=True)
-    area = models.ForeignKey("organisations.Area", on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(
+        "organisations.Area", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    service = models.ForeignKey(
+        "organisations.Organisation", null=True, on_delete=models.CASCADE, related_name="+"
+    )
     month = models.DateField()
     dimension = models.CharField(max_length=20)
     value = models.CharField(max_length=100, blank=True)
     figures = models.JSONField()
 
     class Meta:
-        indexes = [models.Index(fields=["dimension", "month"], name="cell_dimension_month")]
+        indexes = [
+            models.Index(fields=["dimension", "area", "month"], name="cell_area"),
+            models.Index(fields=["dimension", "service", "month"], name="cell_service"),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(area__isnull=False) | Q(service__isnull=True),
+                name="cell_service_within_area",
+            ),
             models.UniqueConstraint(
-                fields=["area", "month", "dimension", "value"], name="cell_once"
+                fields=["service", "month", "dimension", "value"],
+                condition=Q(service__isnull=False),
+                name="cell_once_per_service",
+            ),
+            models.UniqueConstraint(
+                fields=["area", "month", "dimension", "value"],
+                condition=Q(area__isnull=False, service__isnull=True),
+                name="cell_once_per_area",
+            ),
+            models.UniqueConstraint(
+                fields=["month", "dimension", "value"],
+                condition=Q(area__isnull=True),
+                name="cell_once_in_england",
             ),
         ]
 
     def __str__(self):
-        return f"{self.area_id} {self.month:%Y-%m} {self.dimension}={self.value}"
+        where = self.service_id or self.area_id or "England"
+        return f"{where} {self.month:%Y-%m} {self.dimension}={self.value}"
 
 
 class CaseloadSnapshot(models.Model):

@@ -19,7 +19,13 @@ from core.forms import ActionFormMixin
 from core.permissions import Permission, has_permission
 from organisations.models import Area, Organisation, PrimaryCareNetwork
 from reporting import labels
-from reporting.figures import ROLLUP_DIMENSIONS, Figures, from_facts, from_rollup
+from reporting.figures import (
+    ENGLAND_DIMENSIONS,
+    ROLLUP_DIMENSIONS,
+    Figures,
+    from_facts,
+    from_rollup,
+)
 from reporting.models import CaseloadSnapshot, OnwardFact, ReferralFact
 
 SERVICE, AREA, NATIONAL = "service", "area", "national"
@@ -89,10 +95,23 @@ class Scope:
         return rows
 
     def figures(self, dimension: str) -> dict[str, Figures]:
-        if self.whole_areas and dimension in ("all", "area", "month", *ROLLUP_DIMENSIONS):
-            areas = None if self.areas is None else [a.pk for a in self.areas]
-            return from_rollup(areas=areas, first=self.first, last=self.last, dimension=dimension)
+        """From the roll-up unless a PCN or practice is chosen (a small set of facts)."""
+        if self._rolled_up(dimension):
+            return from_rollup(
+                areas=None if self.areas is None else [a.pk for a in self.areas],
+                service=self.service,
+                first=self.first,
+                last=self.last,
+                dimension=dimension,
+            )
         return from_facts(self.facts(), dimension)
+
+    def _rolled_up(self, dimension: str) -> bool:
+        if self.pcn or self.practice:
+            return False
+        if self.service is None and self.areas is None:
+            return dimension in ("area", "service", "month", *ENGLAND_DIMENSIONS)
+        return dimension in ("area", "service", "month", *ROLLUP_DIMENSIONS)
 
     def total(self) -> Figures:
         return self.figures("all").get("", Figures())

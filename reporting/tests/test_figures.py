@@ -14,11 +14,20 @@ from directory.models import Service
 from geography.models import Postcode
 from nonprod import history
 from nonprod.bulk_rows import RowWriter
-from referrals.models import DischargeReason, Need
+from organisations.models import Organisation
+from referrals.actions import record_about
+from referrals.demographics import Sex
+from referrals.models import DischargeReason, Need, Referral
 from reporting import refresh, stats
 from reporting.costs import Cost
 from reporting.dashboards.value import combined_cost
-from reporting.figures import DIMENSIONS, ROLLUP_DIMENSIONS, from_facts, from_rollup
+from reporting.figures import (
+    DIMENSIONS,
+    ENGLAND_DIMENSIONS,
+    ROLLUP_DIMENSIONS,
+    from_facts,
+    from_rollup,
+)
 from reporting.models import ReferralFact
 from tests import factories
 
@@ -33,39 +42,44 @@ def two_areas():
     areas = []
     for name, districts in (("North", ["NN1", "NN2"]), ("South", ["NN12", "NN13"])):
         area = factories.area(name=name)
-        service = factories.service(area)
-        lead = factories.user(organisation=service, role="team_lead")
         practices = [factories.practice(area).pk for _ in range(3)]
-        workers = [factories.user(organisation=service, role="link_worker").pk for _ in range(3)]
         provider = factories.provider_org(area)
         for i in range(3):
             factories.activity(area=area, name=f"{name} group {i}", owner=provider)
         rows = history.postcodes_for(districts, rng, per_district=10)
         Postcode.objects.bulk_create([Postcode(**r) for r in rows], ignore_conflicts=True)
-        cast = history.Cast(
-            area_id=area.pk,
-            service_id=service.pk,
-            lead_id=lead.pk,
-            practices=practices,
-            workers=workers,
-            activities=list(
-                Service.objects.filter(area=area).values_list("id", "organization__owner_id")
-            ),
-            needs=dict(Need.objects.exclude(code="other").values_list("code", "id")),
-            reasons=dict(DischargeReason.objects.values_list("code", "id")),
-            postcodes=[r["code"] for r in rows],
-            open_workers=workers,
-        )
-        history.write(
-            cast,
-            count=160,
-            first=add_months(today, -18),
-            last=today - timedelta(days=3),
-            today=today,
-            rng=rng,
-            writer=RowWriter(),
-            numbers=history.nhs_numbers(rng, set()),
-        )
+        numbers = history.nhs_numbers(rng, set())  # unique within an area
+        # The North has two link-worker services, so an area is the sum of its services.
+        for count in (100, 60) if name == "North" else (160,):
+            service = factories.service(area)
+            lead = factories.user(organisation=service, role="team_lead")
+            workers = [
+                factories.user(organisation=service, role="link_worker").pk for _ in range(3)
+            ]
+            cast = history.Cast(
+                area_id=area.pk,
+                service_id=service.pk,
+                lead_id=lead.pk,
+                practices=practices,
+                workers=workers,
+                activities=list(
+                    Service.objects.filter(area=area).values_list("id", "organization__owner_id")
+                ),
+                needs=dict(Need.objects.exclude(code="other").values_list("code", "id")),
+                reasons=dict(DischargeReason.objects.values_list("code", "id")),
+                postcodes=[r["code"] for r in rows],
+                open_workers=workers,
+            )
+            history.write(
+                cast,
+                count=count,
+                first=add_months(today, -18),
+                last=today - timedelta(days=3),
+                today=today,
+                rng=rng,
+                writer=RowWriter(),
+                numbers=numbers,
+            )
         areas.append(area)
     refresh.rebuild_all()
     return areas
@@ -84,20 +98,64 @@ def _same(a: dict, b: dict) -> None:
                 assert right.outcomes[measure][name] == pytest.approx(value), (key, measure, name)
 
 
-@pytest.mark.parametrize("dimension", ["area", "month", *ROLLUP_DIMENSIONS])
-def test_the_roll_up_gives_exactly_what_the_facts_give(two_areas, dimension):
+def test_the_roll_up_gives_exactly_what_the_facts_give(two_areas):
+    # One test for every breakdown: the generated history is the slow part.
+    for dimension in ["area", "service", "month", *ROLLUP_DIMENSIONS]:
+        _same_at_every_level(two_areas, dimension)
+
+
+def _same_at_every_level(two_areas, dimension):
     today = timezone.localdate()
     first, last = add_months(month_start(today), -11), month_start(today)
     facts = ReferralFact.objects.filter(month__gte=first, month__lte=last)
     assert facts.count() > 150
-    _same(
-        from_facts(facts, dimension),
-        from_rollup(areas=None, first=first, last=last, dimension=dimension),
-    )
+    if dimension in ("area", "service", "month", *ENGLAND_DIMENSIONS):
+        _same(
+            from_facts(facts, dimension),
+            from_rollup(areas=None, first=first, last=last, dimension=dimension),
+        )
+    else:
+        with pytest.raises(ValueError, match="England"):
+            from_rollup(areas=None, first=first, last=last, dimension=dimension)
     one = two_areas[0]
     _same(
         from_facts(facts.filter(area=one), dimension),
         from_rollup(areas=[one.pk], first=first, last=last, dimension=dimension),
+    )
+    service = Organisation.objects.filter(
+        area=one, kind=Organisation.Kind.LINK_WORKER_SERVICE
+    ).first()
+    _same(
+        from_facts(facts.filter(service=service), dimension),
+        from_rollup(areas=None, service=service, first=first, last=last, dimension=dimension),
+    )
+
+
+def test_a_refresh_keeps_every_level_of_the_roll_up_equal_to_the_facts(two_areas):
+    today = timezone.localdate()
+    first, last = add_months(month_start(today), -11), month_start(today)
+    referral = (
+        Referral.objects.filter(received_at__date__gte=first, person__sex=Sex.FEMALE)
+        .select_related("area", "service")
+        .first()
+    )
+    area = referral.area
+    worker = factories.user(organisation=referral.service, role="link_worker")
+    before = from_rollup(areas=None, first=first, last=last, dimension="sex")
+    record_about(by=worker, referral=referral, sex=Sex.MALE, ethnicity="")
+    refresh.refresh()
+    after = from_rollup(areas=None, first=first, last=last, dimension="sex")
+    assert after["male"].counts["referrals"] == before["male"].counts["referrals"] + 1
+    assert after["female"].counts["referrals"] == before["female"].counts["referrals"] - 1
+    facts = ReferralFact.objects.filter(month__gte=first, month__lte=last)
+    for dimension in ("all", "sex", "need", "practice"):
+        _same(
+            from_facts(facts.filter(area=area), dimension),
+            from_rollup(areas=[area.pk], first=first, last=last, dimension=dimension),
+        )
+    _same(
+        from_facts(facts, "area"),
+        from_rollup(areas=None, first=first, last=last, dimension="area"),
     )
 
 
