@@ -229,7 +229,8 @@ def _story(cast: Cast, received: date, today: date, rng, writer: RowWriter, numb
             {"referral_id": referral_id, "need_id": cast.needs[code]},
         )
     now = datetime.combine(today, time(8, 0), tzinfo=UTC)
-    triaged = received_at + timedelta(hours=rng.randint(2, 70))
+    # Nothing in the past is dated after now (the refresh would see it as new, every time).
+    triaged = min(received_at + timedelta(hours=rng.randint(2, 70)), now)
     triage = rng.random()
     if triage < 0.11:
         declined = triage < 0.06
@@ -248,7 +249,7 @@ def _story(cast: Cast, received: date, today: date, rng, writer: RowWriter, numb
         return
 
     worker = rng.choice(cast.workers)
-    allocated = triaged + timedelta(hours=rng.randint(1, 48))
+    allocated = min(triaged + timedelta(hours=rng.randint(1, 48)), now)
     story.event(triaged, "status", "Accepted", cast.lead_id, "received", "accepted")
     story.event(allocated, "allocated", "Allocated", cast.lead_id, "accepted", "allocated")
     # Days to the first conversation: most within a week or two, a long tail.

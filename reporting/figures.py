@@ -136,6 +136,27 @@ class Figures:
             self.outcomes.setdefault(measure, Counter()).update(sums)
         return self
 
+    def subtract(self, other: "Figures") -> "Figures":
+        self.counts.subtract(other.counts)
+        self.wait_contact.subtract(other.wait_contact)
+        self.wait_activity.subtract(other.wait_activity)
+        for measure, sums in other.outcomes.items():
+            self.outcomes.setdefault(measure, Counter()).subtract(sums)
+        return self
+
+    def pruned(self) -> "Figures":
+        """Without the zeros a subtraction leaves (and the rounding dust of float sums)."""
+
+        def keep(counter):
+            return Counter({k: v for k, v in counter.items() if abs(v) > 1e-9})
+
+        return Figures(
+            counts=keep(self.counts),
+            wait_contact=keep(self.wait_contact),
+            wait_activity=keep(self.wait_activity),
+            outcomes={m: keep(s) for m, s in self.outcomes.items() if keep(s)},
+        )
+
     def outcome(self, measure: str) -> Counter:
         return self.outcomes.get(measure, Counter())
 
@@ -296,6 +317,77 @@ def rebuild_rollup(touched: set[tuple]) -> int:
         AreaMonthCell.objects.bulk_create(cells, batch_size=2000)
         written += len(cells)
     return written
+
+
+def contributions(referral_ids: list) -> dict[tuple, Figures]:
+    """What these referrals' facts add to each roll-up cell, keyed (area, service, month,
+    dimension, value) with "" for the service of an area's cells and for England's area."""
+    found: dict = defaultdict(Figures)
+    for start in range(0, len(referral_ids), 2000):
+        facts = ReferralFact.objects.filter(pk__in=referral_ids[start : start + 2000])
+        for dimension in ROLLUP_DIMENSIONS:
+            for (area_id, service_id, month, value), figures in from_facts(
+                facts, dimension, extra=("area_id", "service_id", "month")
+            ).items():
+                found[(area_id, service_id, month, dimension, value)].add(figures)
+                found[(area_id, "", month, dimension, value)].add(figures)
+                if dimension in ENGLAND_DIMENSIONS:
+                    found[("", "", month, dimension, value)].add(figures)
+    return dict(found)
+
+
+def apply_change(before: dict[tuple, Figures], after: dict[tuple, Figures]) -> int:
+    """Move the roll-up from the referrals' old contributions to their new ones: every
+    figure is a sum, so each cell changes by the difference. Cells left with no referral go;
+    the daily rebuild from scratch washes out any rounding in the float sums."""
+    changes = {}
+    for cell_key in before.keys() | after.keys():
+        change = (
+            Figures().add(after.get(cell_key, Figures())).subtract(before.get(cell_key, Figures()))
+        )
+        change = change.pruned()
+        if change.counts or change.wait_contact or change.wait_activity or change.outcomes:
+            changes[cell_key] = change
+    existing = {}
+    keys = list(changes)
+    for start in range(0, len(keys), 200):
+        condition = Q()
+        for area_id, service_id, month, dimension, value in keys[start : start + 200]:
+            condition |= Q(
+                area_id=area_id or None,
+                service_id=service_id or None,
+                month=month,
+                dimension=dimension,
+                value=value,
+            )
+        for cell in AreaMonthCell.objects.filter(condition).only(
+            "id", "area_id", "service_id", "month", "dimension", "value", "figures"
+        ):
+            cell_key = (
+                key(cell.area_id),
+                key(cell.service_id),
+                key(cell.month),
+                cell.dimension,
+                cell.value,
+            )
+            existing[cell_key] = cell
+    replaced, cells = [], []
+    for cell_key, change in changes.items():
+        area_id, service_id, month, dimension, value = cell_key
+        old = existing.get(cell_key)
+        figures = Figures.from_json(old.figures) if old else Figures()
+        figures = figures.add(change).pruned()
+        if old:
+            replaced.append(old.pk)
+        if figures.counts.get("referrals", 0) > 0:
+            cells.append(
+                _cell(area_id or None, service_id or None, month, dimension, value, figures)
+            )
+    for start in range(0, len(replaced), 2000):
+        stale = AreaMonthCell.objects.filter(pk__in=replaced[start : start + 2000])
+        stale._raw_delete(stale.db)
+    AreaMonthCell.objects.bulk_create(cells, batch_size=2000)
+    return len(cells)
 
 
 def _cell(area_id, service_id, month: str, dimension: str, value: str, figures: Figures):

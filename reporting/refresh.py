@@ -1,7 +1,7 @@
 """Keeping the facts up to date: every 15 minutes the periodic sweep rebuilds the facts of
 referrals with anything new on their timeline (every change to a case writes a timeline
-event) or a questionnaire that has since fallen due, then the roll-up cells of the
-area-months they belong to. Once a day everything is rebuilt from scratch, so nothing can
+event) or a questionnaire that has since fallen due, and moves the roll-up cells they
+belong to by the difference. Once a day everything is rebuilt from scratch, so nothing can
 drift. One refresh at a time: the state row is locked for the duration."""
 
 from datetime import datetime, timedelta
@@ -17,7 +17,7 @@ from outcomes.models import QuestionnaireRequest
 from referrals.models import Referral, ReferralEvent
 from referrals.states import Status
 from reporting import facts
-from reporting.figures import rebuild_rollup
+from reporting.figures import apply_change, contributions, rebuild_rollup
 from reporting.models import (
     AreaMonthCell,
     CaseloadSnapshot,
@@ -56,8 +56,12 @@ def refresh(now: datetime | None = None, progress=None) -> dict:
             person_id__in=Referral.objects.filter(pk__in=changed).values("person_id")
         ).values_list("pk", flat=True)
     )
-    touched = facts.build(sorted(changed), now=now)
-    cells = rebuild_rollup(touched)
+    changed = sorted(changed)
+    # Every roll-up figure is a sum: take away what these referrals added, add what they
+    # add now, rather than recomputing whole months of every area they touch.
+    before = contributions(changed)
+    facts.build(changed, now=now)
+    cells = apply_change(before, contributions(changed))
     workers = snapshot_caseloads()
     state.changes_seen_until = now
     state.refreshed_at = now
