@@ -1,5 +1,6 @@
 """linkwork settings, read from environment variables (see dotenv-sample)."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -91,7 +92,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file, not shared-cache memory, so that concurrent threads lock as they
     # would in real use instead of failing with "table is locked".
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # One file per test run, so two runs at once (a developer's and an editor's) never meet.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"test-db-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
+from django.utils import timezone
+
 from accounts.models import User
 from casework.models import Contact, Goal, WhatMatters
 from core.dates import add_months
@@ -228,7 +230,8 @@ def _story(cast: Cast, received: date, today: date, rng, writer: RowWriter, numb
             Referral.needs.through,
             {"referral_id": referral_id, "need_id": cast.needs[code]},
         )
-    now = datetime.combine(today, time(8, 0), tzinfo=UTC)
+    # The story stops at 8 in the morning of `today`, or now if that is earlier.
+    now = min(datetime.combine(today, time(8, 0), tzinfo=UTC), timezone.now())
     # Nothing in the past is dated after now (the refresh would see it as new, every time).
     triaged = min(received_at + timedelta(hours=rng.randint(2, 70)), now)
     triage = rng.random()
