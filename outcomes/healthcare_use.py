@@ -161,7 +161,8 @@ def check_import(*, by, content: str, today: date | None = None) -> ImportResult
     today = today or timezone.localdate()
     result = ImportResult()
     reader = csv.DictReader(io.StringIO(content))
-    missing = [c for c in ("nhs_number",) if c not in (reader.fieldnames or [])]
+    names = [(c or "").strip() for c in (reader.fieldnames or [])]
+    missing = [c for c in ("nhs_number",) if c not in names]
     if missing or not reader.fieldnames:
         result.problems.append(
             {"line": 1, "column": "", "message": "The first row must name the columns, "
@@ -173,13 +174,22 @@ def check_import(*, by, content: str, today: date | None = None) -> ImportResult
         result.problems.append(
             {"line": 1, "column": column, "message": "Not a column linkwork knows: remove it"}
         )
-    rows = list(reader)
+    # Headers with stray spaces still name their columns; each row keeps the file line it
+    # came from (blank lines are skipped, so counting rows would drift).
+    rows = []
+    for row in reader:
+        rows.append(
+            (
+                reader.line_num,
+                {(k or "").strip(): v for k, v in row.items() if not isinstance(v, list)},
+            )
+        )
     if len(rows) > MAX_IMPORT_ROWS:
         result.problems.append(
             {"line": 1, "column": "", "message": f"At most {MAX_IMPORT_ROWS:,} rows at a time"}
         )
         return result
-    numbers = {(r.get("nhs_number") or "").replace(" ", "") for r in rows}
+    numbers = {(r.get("nhs_number") or "").replace(" ", "") for _, r in rows}
     referrals: dict[str, list[Referral]] = {}
     for referral in (
         Referral.objects.visible_to(by)
@@ -188,13 +198,13 @@ def check_import(*, by, content: str, today: date | None = None) -> ImportResult
     ):
         referrals.setdefault(referral.person.nhs_number, []).append(referral)
     seen: dict = {}
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
 
         def problem(column, message, line=line):
             result.problems.append({"line": line, "column": column, "message": message})
 
         number = (row.get("nhs_number") or "").replace(" ", "")
-        if not (len(number) == 10 and number.isdigit()):
+        if not (len(number) == 10 and number.isascii() and number.isdigit()):
             problem("nhs_number", "Enter a 10-digit NHS number")
             continue
         if str(nhs_number_check_digit(number[:9])) != number[9]:
@@ -259,7 +269,7 @@ def _which_referral(found, raw_date, problem):
 
 
 def _whole(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else None if raw == "" else -1
+    return int(raw) if raw.isdecimal() else None if raw == "" else -1
 
 
 @transaction.atomic

@@ -33,7 +33,7 @@ def nhs_number_check_digit(first_nine: str) -> int | None:
 
 def normalise_nhs_number(value: str) -> str:
     digits = re.sub(r"[\s-]", "", value or "")
-    if not digits.isdigit() or len(digits) != 10:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) != 10:
         raise ValidationError(
             "Enter the NHS number as 10 digits, for example 485 777 3456", code="format"
         )

@@ -150,12 +150,16 @@ def revoke_extract_recipient(*, by, recipient: ExtractRecipient) -> ExtractRecip
 
 
 @transaction.atomic
-def record_extract_download(*, by, recipient: ExtractRecipient, filters: dict) -> ExtractDownload:
+def record_extract_download(
+    *, by, recipient: ExtractRecipient, filters: dict, rows: int
+) -> ExtractDownload:
     require_permission(by, Permission.EXTRACT_PERSON_LEVEL)
     if recipient.service_id != by.organisation_id:
         raise ActionError("Not one of your service's recipients")
     if recipient.revoked_at is not None:
         raise ActionError(f"{recipient.name} no longer receives extracts")
-    download = ExtractDownload.objects.create(recipient=recipient, by=by, filters=filters)
-    audit.record_change(by=by, verb="download_extract", obj=recipient, **filters)
+    download = ExtractDownload.objects.create(
+        recipient=recipient, by=by, filters=filters, rows=rows
+    )
+    audit.record_change(by=by, verb="download_extract", obj=recipient, rows=rows, **filters)
     return download

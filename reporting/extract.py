@@ -60,6 +60,11 @@ def pseudonym(recipient: ExtractRecipient, kind: str, value) -> str:
     return digest.hexdigest()[:20]
 
 
+def row_count(facts) -> int:
+    """How many referrals the file will hold (counted before it streams)."""
+    return facts.filter(research_allowed=True).count()
+
+
 def rows(recipient: ExtractRecipient, facts) -> Iterator[list]:
     facts = facts.filter(research_allowed=True).order_by()
     areas = dict(Area.objects.values_list("pk", "code"))

@@ -352,6 +352,7 @@ class ExtractDownload(BaseModel):
     )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filters = models.JSONField(default=dict)
+    rows = models.PositiveIntegerField(default=0, help_text="Referrals in the file")
 
     class Meta:
         ordering = ["-created_at"]

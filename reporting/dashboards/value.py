@@ -5,6 +5,11 @@ costs in force (source and year shown), set beside what the service costs.
 Before and after, without a comparison group: people are often referred at a bad time, so
 some of any fall would have happened anyway (regression to the mean). The page says so."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
+from core.dates import add_months
 from reporting import charts, costs, stats
 from reporting.dashboards import Dashboard, Section
 from reporting.dashboards.common import paired_cells
@@ -35,7 +40,9 @@ def build(scope: Scope) -> Dashboard:
         warnings=[CAVEAT],
     )
     area = scope.area
-    prices = costs.unit_costs(area)
+    # The costs in force at the end of the months shown, so a past report is reproduced.
+    on = min(add_months(scope.last, 1) - timedelta(days=1), timezone.localdate())
+    prices = costs.unit_costs(area, on=on)
     total = scope.total()
     dashboard.sections.append(
         Section("GP and A&E use, before and after", [use_table(scope, total, prices)])

@@ -54,22 +54,24 @@ def download(request, pk):
         messages.error(request, months.error_list()[0][0])
         return redirect("reporting:extracts")
     first, last = months.cleaned_data["first"], months.cleaned_data["last"]
+    facts = ReferralFact.objects.filter(
+        service=request.user.organisation, month__gte=first, month__lte=last
+    )
     try:
         actions.record_extract_download(
             by=request.user,
             recipient=recipient,
             filters={"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"},
+            rows=extract.row_count(facts),
         )
     except ActionError as error:
         messages.error(request, error.message)
         return redirect("reporting:extracts")
-    facts = ReferralFact.objects.filter(
-        service=request.user.organisation, month__gte=first, month__lte=last
-    )
     response = StreamingHttpResponse(
         extract.csv_lines(recipient, facts), content_type="text/csv; charset=utf-8"
     )
-    slug = "".join(c if c.isalnum() else "-" for c in recipient.name.lower()).strip("-")
+    name = recipient.name.lower()
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in name).strip("-")
     response["Content-Disposition"] = (
         f'attachment; filename="linkwork-extract-{slug}-{first:%Y-%m}-to-{last:%Y-%m}.csv"'
     )

@@ -42,11 +42,13 @@ class Command(BaseCommand):
         found = defaultdict(dict)
         problems = []
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(handle, restval="")
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
                 raise CommandError(f"{path} has no column(s) {', '.join(missing)}")
-            for line, row in enumerate(reader, start=2):
+            for row in reader:
+                line = reader.line_num  # blank lines are skipped, so count the file's lines
+                known = len(problems)
                 code, dimension = row["area_code"].strip(), row["dimension"].strip()
                 value, people = row["value"].strip(), row["people"].strip().replace(",", "")
                 if code not in areas:
@@ -60,11 +62,11 @@ class Command(BaseCommand):
                         f"line {line}: {value!r} is not a {dimension} "
                         f"({', '.join(sorted(VALUES[dimension]))})"
                     )
-                if not people.isdigit():
+                if not people.isdecimal():
                     problems.append(f"line {line}: people must be a whole number")
                 if (code, dimension) in found and value in found[(code, dimension)]:
                     problems.append(f"line {line}: {code} {dimension} {value} is given twice")
-                if not problems:
+                if len(problems) == known:
                     found[(code, dimension)][value] = int(people)
         if problems:
             raise CommandError(
