@@ -178,6 +178,14 @@ def check_import(*, by, content: str, today: date | None = None) -> ImportResult
     # came from (blank lines are skipped, so counting rows would drift).
     rows = []
     for row in reader:
+        if row.get(None):
+            # A stray comma would shift every later figure into the wrong column.
+            result.problems.append(
+                {"line": reader.line_num, "column": "",
+                 "message": f"This row has more values than the first row has columns "
+                 f"({len(reader.fieldnames)}): check for a stray comma"}
+            )  # fmt: skip
+            continue
         rows.append(
             (
                 reader.line_num,

@@ -727,6 +727,22 @@ def test_an_unknown_column_is_named(case, team_lead):
     assert problems(result) == [(1, "gp_visits", "Not a column linkwork knows: remove it")]
 
 
+def test_a_row_with_more_values_than_columns_is_refused(two_cases, team_lead):
+    first, second = two_cases
+    content = csv_text(line(first), line(second) + ",4")
+    with at(LATER):
+        result = import_healthcare_use(by=team_lead, content=content, filename="p.csv")
+    assert problems(result) == [
+        (
+            3,
+            "",
+            f"This row has more values than the first row has columns ({len(IMPORT_COLUMNS)}): "
+            "check for a stray comma",
+        )
+    ]
+    assert not HealthcareUse.objects.exists()
+
+
 def test_one_bad_row_means_nothing_is_imported(two_cases, team_lead):
     first, second = two_cases
     content = csv_text(line(first), line(second, before=("-1", "0")))
