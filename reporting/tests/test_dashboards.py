@@ -9,8 +9,6 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from accounts.actions import create_staff_user
-from organisations.actions import create_area, create_organisation
 from reporting import refresh
 from tests import factories
 
@@ -37,20 +35,6 @@ def county(area, service, referrer, other_practice_referrer, other_area_link_wor
         factories.referral(by=far_referrer, service=elsewhere)
     refresh.rebuild_all()
     return {"people": [r.person for r in people], "second_service": second_service}
-
-
-@pytest.fixture
-def national(db):
-    england = create_area(by=None, name="England", code="E92000001")
-    body = create_organisation(by=None, area=england, kind="national", name="NHS England")
-    return create_staff_user(
-        by=None,
-        email="analyst@example.nhs.uk",
-        full_name="Nat Analyst",
-        organisation=body,
-        role="national",
-        password=factories.PASSWORD,
-    )
 
 
 def tables(html: str) -> dict[str, list[list[str]]]:

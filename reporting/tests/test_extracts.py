@@ -19,12 +19,10 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.actions import create_staff_user
 from core.dates import add_months, month_start
 from core.errors import ActionError
 from core.models import AuditEvent
 from geography.models import Postcode
-from organisations.actions import create_area, create_organisation
 from outcomes import actions as outcomes
 from referrals.actions import decline_referral, record_consent
 from referrals.models import Person
@@ -157,20 +155,6 @@ def second_recipient(team_lead):
 def other_team_lead(area):
     return factories.user(
         organisation=factories.service(area), role="team_lead", full_name="Olga Otherlead"
-    )
-
-
-@pytest.fixture
-def national(db):
-    england = create_area(by=None, name="England", code="E92000001")
-    body = create_organisation(by=None, area=england, kind="national", name="NHS England")
-    return create_staff_user(
-        by=None,
-        email="analyst@example.nhs.uk",
-        full_name="Nat Analyst",
-        organisation=body,
-        role="national",
-        password=factories.PASSWORD,
     )
 
 

@@ -15,10 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from accounts.actions import create_staff_user
 from core.errors import ActionError
 from core.models import AuditEvent
-from organisations.actions import create_area, create_organisation
 from reporting import actions, costs
 from reporting.management.commands.import_population import Command as ImportPopulation
 from reporting.models import Investment, PopulationFigure, UnitCost
@@ -31,20 +29,6 @@ AE = UnitCost.Item.AE_ATTENDANCE
 
 def page(response) -> str:
     return unescape(response.content.decode())
-
-
-@pytest.fixture
-def national(db):
-    england = create_area(by=None, name="England", code="E92000001")
-    body = create_organisation(by=None, area=england, kind="national", name="NHS England")
-    return create_staff_user(
-        by=None,
-        email="analyst@example.nhs.uk",
-        full_name="Nat Analyst",
-        organisation=body,
-        role="national",
-        password=factories.PASSWORD,
-    )
 
 
 @pytest.fixture
