@@ -1,6 +1,15 @@
-"""The one place audit rows are written."""
+"""The one place audit rows are written.
 
-from core.models import AuditEvent
+Every change, every read of a person's record and every list of people shown writes a row:
+who, what, when, and whom. Rows are sealed into a hash chain after they commit
+(`core/audit_chain.py`), so a row changed or removed later shows when the chain is verified.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from core.models import AuditEvent, AuditEventPerson
 
 
 def record_change(*, by, verb, obj=None, person=None, reason="", **detail) -> AuditEvent:
@@ -11,12 +20,31 @@ def record_view(*, by, verb, obj=None, person=None, reason="", **detail) -> Audi
     return _write(AuditEvent.Kind.VIEW, by, verb, obj, person, reason, detail)
 
 
+def record_list_view(*, by, verb, person_ids: Iterable, **detail) -> AuditEvent:
+    """A list of people was shown: one row for the list, and one per person on it."""
+    people = list(dict.fromkeys(pid for pid in person_ids if pid is not None))
+    event = _write(AuditEvent.Kind.VIEW, by, verb, None, None, "", {**detail, "shown": len(people)})
+    AuditEventPerson.objects.bulk_create(
+        [AuditEventPerson(event=event, person_id=pid) for pid in people]
+    )
+    return event
+
+
 def record_auth(*, by, verb, **detail) -> AuditEvent:
     return _write(AuditEvent.Kind.AUTH, by, verb, None, None, "", detail)
 
 
+def seen_by(person_id):
+    """Every audit row about one person: their record read or changed, or them on a list."""
+    from django.db.models import Q
+
+    return AuditEvent.objects.filter(
+        Q(person_id=person_id) | Q(people__person_id=person_id)
+    ).distinct()
+
+
 def _write(kind, by, verb, obj, person, reason, detail):
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         kind=kind,
         actor=by if getattr(by, "pk", None) else None,
         verb=verb,
@@ -26,6 +54,21 @@ def _write(kind, by, verb, obj, person, reason, detail):
         reason=reason,
         detail={k: _jsonable(v) for k, v in detail.items()},
     )
+    _seal_after_commit()
+    return event
+
+
+def _seal_after_commit():
+    connection = transaction.get_connection()
+    # One seal per transaction, however many rows it wrote (a rollback drops the booking).
+    if not any(func is _seal for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(_seal)
+
+
+def _seal():
+    from core import audit_chain
+
+    audit_chain.seal_pending(wait=False)
 
 
 def _jsonable(value):

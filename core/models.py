@@ -59,12 +59,53 @@ class AuditEvent(models.Model):
     person_id = models.UUIDField(null=True, blank=True, db_index=True)
     reason = models.CharField(max_length=255, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # Set when the row is sealed into the hash chain (core/audit_chain.py): its place in the
+    # chain, and a hash of its content and of the row before, so a changed or deleted row
+    # shows when the chain is verified.
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    chain_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["actor", "at"], name="audit_actor_at")]
+        indexes = [
+            models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.verb} {self.object_type}"
+
+
+class AuditEventPerson(models.Model):
+    """Each person shown in a list, so that a list read records who saw whom, not just
+    that a list was seen."""
+
+    id = models.BigAutoField(primary_key=True)
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="people")
+    person_id = models.UUIDField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person_id"], name="audit_person_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_id} {self.person_id}"
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit hash chain: one row, locked while rows are sealed."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    chain_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single")]
+
+    def __str__(self):
+        return f"{self.seq} {self.chain_hash}"
 
 
 class BankHoliday(models.Model):

@@ -21,6 +21,7 @@ DUTIES = [
     ("referrals.deadlines.run_clock", EVERY),
     ("outcomes.actions.run_clock", EVERY),
     ("notifications.tasks.requeue_lost_messages", EVERY),
+    ("core.audit_chain.seal_pending", EVERY),
     ("directory.actions.daily_freshness_review", timedelta(hours=23)),
     ("reporting.refresh.refresh", EVERY),
     ("reporting.refresh.book_rebuild", timedelta(hours=23)),

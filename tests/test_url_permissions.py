@@ -2,10 +2,15 @@
 200 where allowed, a redirect to sign-in when anonymous, 403 for a role without the
 permission, 404 for a record outside the persona's organisation."""
 
+from html import escape
+
 import pytest
+from django.db.models import Max
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from casework.actions import set_goal
+from core import audit
+from core.models import AuditEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -223,11 +228,26 @@ def test_url_access_by_persona(
     assert response["Location"].startswith(reverse("accounts:login")), "anonymous"
 
     for persona in PERSONAS:
-        client.force_login(request.getfixturevalue(persona))
+        user = request.getfixturevalue(persona)
+        client.force_login(user)
         expected = EXPECTED[name].get(persona, 403)
-        assert client.get(url).status_code == expected, f"{persona} GET {name}"
+        seen_before = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
+        response = client.get(url)
+        assert response.status_code == expected, f"{persona} GET {name}"
+        if expected == 200:
+            assert_read_audited(response, user, active_referral.person, seen_before, name)
         if expected in (403, 404):
             assert client.post(url, {}).status_code == expected, f"{persona} POST {name}"
+
+
+def assert_read_audited(response, user, person, seen_before, name):
+    """A page that shows a person's name recorded that this user saw this person."""
+    if "html" not in response.get("Content-Type", ""):
+        return
+    if escape(person.full_name) not in response.content.decode():
+        return
+    events = audit.seen_by(person.pk).filter(id__gt=seen_before, actor=user)
+    assert events.exists(), f"{name} showed {person.full_name} to {user.role} without an audit row"
 
 
 def test_public_pages_open_to_everyone(client, area, referrer):

@@ -236,8 +236,11 @@ def search_tasks(request, client):
         query = request.GET.copy()
         query["_page"] = str(page + 1)
         links.append({"relation": "next", "url": f"{base}?{query.urlencode()}"})
-    audit.record_view(
-        by=None, verb="fhir_search_tasks", api_client=str(client.pk), count=len(chosen)
+    audit.record_list_view(
+        by=None,
+        verb="fhir_search_tasks",
+        person_ids=[r.person_id for r in chosen],
+        api_client=str(client.pk),
     )
     return fhir_response(
         {

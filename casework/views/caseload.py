@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from casework.queries import workers_with_caseload
-from core.pagination import paginate
+from core import audit
+from core.pagination import paginate_people
 from core.permissions import Permission, Role, has_permission, require_permission
 from referrals.models import Referral
 
@@ -50,7 +51,7 @@ def caseload(request):
         "casework/caseload.jinja",
         {
             "worker": worker,
-            "page": paginate(request, cases),
+            "page": paginate_people(request, cases, verb="list_caseload", worker=worker.pk),
             "today": today,
             "own": worker == request.user,
         },
@@ -59,6 +60,8 @@ def caseload(request):
 
 def team(request):
     require_permission(request.user, Permission.TEAM_VIEW)
+    # Caseload counts per worker, no one named: still a read of the service's records.
+    audit.record_view(by=request.user, verb="view_team")
     return render(
         request,
         "casework/team.jinja",

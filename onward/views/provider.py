@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import ActionError
-from core.pagination import paginate
+from core.pagination import paginate_people
 from core.permissions import Permission, require_permission
 from directory.search import ICAL_DAYS, schedule_days
 from onward import actions
@@ -43,7 +43,9 @@ def referrals(request):
         request,
         "onward/provider_referrals.jinja",
         {
-            "page": paginate(request, rows),
+            "page": paginate_people(
+                request, rows, verb="list_provider_referrals", person="referral.person_id", tab=tab
+            ),
             "tab": tab,
             "tabs": [(key, label, counts[key]) for key, (label, _) in TABS.items()],
         },

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import ActionError
-from core.pagination import paginate
+from core.pagination import paginate_people
 from core.permissions import Permission, require_permission
 from outcomes import actions, fhir, instruments
 from outcomes.forms import AcknowledgeForm, InstrumentForm, NewQuestionnaireForm
@@ -162,7 +162,15 @@ def alerts(request):
         .select_related("referral__person", "referral__allocated_to", "acknowledged_by")
         .order_by("acknowledged_at", "-raised_at")
     )
-    return render(request, "outcomes/alerts.jinja", {"page": paginate(request, rows)})
+    return render(
+        request,
+        "outcomes/alerts.jinja",
+        {
+            "page": paginate_people(
+                request, rows, verb="list_safety_alerts", person="referral.person_id"
+            )
+        },
+    )
 
 
 def alert(request, pk):

@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from core.pagination import paginate
+from core.pagination import paginate_people
 from core.permissions import Permission, require_permission
 from outcomes import message_back
 from referrals.loaders import get_referral_for
@@ -13,7 +13,11 @@ REFERRER_EVENT_KINDS = [ReferralEvent.Kind.RECEIVED, ReferralEvent.Kind.STATUS]
 def sent_referrals(request):
     require_permission(request.user, Permission.REFERRAL_VIEW_SENT)
     referrals = Referral.objects.visible_to(request.user).for_list().order_by("-received_at")
-    return render(request, "referrals/sent.jinja", {"page": paginate(request, referrals)})
+    return render(
+        request,
+        "referrals/sent.jinja",
+        {"page": paginate_people(request, referrals, verb="list_sent_referrals")},
+    )
 
 
 def referral_detail(request, pk):

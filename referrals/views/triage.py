@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 
 from casework.queries import workers_with_caseload
 from core.errors import ActionError, ConcurrentChange
-from core.pagination import paginate
+from core.pagination import audit_list, paginate_people
 from core.permissions import Permission, require_permission
 from referrals import actions
 from referrals.forms import AllocationForm, TriageForm
@@ -19,8 +19,14 @@ def triage_queue(request):
         request,
         "referrals/triage_queue.jinja",
         {
-            "page": paginate(request, visible.awaiting_triage().for_list()),
-            "awaiting_allocation": visible.awaiting_allocation().for_list()[:50],
+            "page": paginate_people(
+                request, visible.awaiting_triage().for_list(), verb="list_triage_queue"
+            ),
+            "awaiting_allocation": audit_list(
+                request,
+                list(visible.awaiting_allocation().for_list()[:50]),
+                verb="list_awaiting_allocation",
+            ),
             "awaiting_allocation_count": visible.awaiting_allocation().count(),
         },
     )

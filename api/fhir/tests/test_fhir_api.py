@@ -337,3 +337,17 @@ def test_identical_requests_at_the_same_moment_make_one_referral(live_server, gp
     assert sorted(s for s, _ in statuses) == [200, 200, 200, 201], statuses
     assert len({location for _, location in statuses}) == 1
     assert Referral.objects.count() == 1 and Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_search_records_every_person_returned(client, gp_system, practice_y, service):
+    from core.models import AuditEvent
+
+    api, token = gp_system
+    gp = factories.user(organisation=practice_y, role="referrer")
+    mine = [factories.referral(by=gp, service=service) for _ in range(3)]
+    assert get(client, token, "/Task", _count="2").json()["total"] == 3
+    event = AuditEvent.objects.filter(verb="fhir_search_tasks").latest("id")
+    shown = set(event.people.values_list("person_id", flat=True))
+    assert len(shown) == 2 and shown <= {r.person_id for r in mine}
+    assert event.detail["api_client"] == str(api.pk)

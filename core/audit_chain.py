@@ -1,0 +1,146 @@
+"""The audit trail as a hash chain: each sealed row carries a hash of its own content and of
+the row before it, so changing, removing or reordering a sealed row breaks every hash after
+it, and `manage.py verify_audit_chain` finds where.
+
+Rows are written unsealed inside the transaction that made them (so the audit row commits or
+rolls back with the change), then sealed in commit order by `seal_pending`, which runs after
+each commit and in the periodic sweep. The head row serialises sealing. Anyone who can
+rewrite the whole table can recompute the chain: record the head printed by
+`verify_audit_chain` somewhere else (the operations runbook says where) to anchor it.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+
+from django.db import DatabaseError, transaction
+
+from core.models import AuditChainHead, AuditEvent
+
+logger = logging.getLogger(__name__)
+
+BATCH = 1000
+GENESIS = "0" * 64
+
+
+def content_hash(event: AuditEvent, person_ids: list, previous: str) -> str:
+    content = {
+        "seq": event.seq,
+        "at": event.at.isoformat(timespec="microseconds"),
+        "actor": str(event.actor_id) if event.actor_id is not None else None,
+        "kind": event.kind,
+        "verb": event.verb,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "person": str(event.person_id) if event.person_id else None,
+        "people": sorted(str(pid) for pid in person_ids),
+        "reason": event.reason,
+        "detail": event.detail,
+        "previous": previous,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def seal_pending(*, wait: bool = True) -> int:
+    """Seal every committed unsealed row, oldest first. With wait=False a sealer that finds
+    another at work leaves the rows to it (or to the next one) instead of queueing."""
+    sealed = 0
+    try:
+        while True:
+            done = _seal_batch(wait=wait)
+            sealed += done
+            if done < BATCH:
+                return sealed
+    except DatabaseError:
+        if wait:
+            raise
+        # After a commit the user's work is done: a failed seal is retried by the sweep.
+        logger.exception("Sealing the audit trail failed; the periodic sweep will retry")
+        return sealed
+
+
+@transaction.atomic
+def _seal_batch(*, wait: bool) -> int:
+    AuditChainHead.objects.get_or_create(id=1)
+    heads = AuditChainHead.objects.select_for_update(skip_locked=not wait).filter(id=1)
+    head = heads.first()
+    if head is None:  # another sealer holds the head
+        return 0
+    pending = list(
+        AuditEvent.objects.filter(seq__isnull=True)
+        .order_by("id")
+        .prefetch_related("people")[:BATCH]
+    )
+    for event in pending:
+        head.seq += 1
+        event.seq = head.seq
+        event.chain_hash = content_hash(
+            event, [p.person_id for p in event.people.all()], head.chain_hash
+        )
+        head.chain_hash = event.chain_hash
+    if pending:
+        AuditEvent.objects.bulk_update(pending, ["seq", "chain_hash"], batch_size=500)
+        head.save(update_fields=["seq", "chain_hash"])
+    return len(pending)
+
+
+@dataclass
+class Verification:
+    checked: int
+    unsealed: int
+    broken_at: int | None = None
+    problem: str = ""
+    head_seq: int = 0
+    head_hash: str = GENESIS
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify(progress=None) -> Verification:
+    """Walk the chain from the start and recompute every hash."""
+    head = AuditChainHead.objects.filter(id=1).first() or AuditChainHead(id=1)
+    unsealed = AuditEvent.objects.filter(seq__isnull=True).count()
+    previous, expected_seq, checked = GENESIS, 1, 0
+    rows = (
+        AuditEvent.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .prefetch_related("people")
+        .iterator(chunk_size=2000)
+    )
+    for event in rows:
+        if event.seq != expected_seq:
+            return Verification(
+                checked,
+                unsealed,
+                expected_seq,
+                f"row {expected_seq} is missing (next is {event.seq})",
+                head.seq,
+                head.chain_hash,
+            )
+        wanted = content_hash(event, [p.person_id for p in event.people.all()], previous)
+        if wanted != event.chain_hash:
+            return Verification(
+                checked,
+                unsealed,
+                event.seq,
+                f"row {event.seq} (audit id {event.pk}) was changed after it was sealed",
+                head.seq,
+                head.chain_hash,
+            )
+        previous, expected_seq, checked = event.chain_hash, expected_seq + 1, checked + 1
+        if progress:
+            progress(1)
+    if head.seq != checked or head.chain_hash != previous:
+        return Verification(
+            checked,
+            unsealed,
+            checked + 1,
+            f"the chain ends at row {checked} but its head says {head.seq}: rows were removed",
+            head.seq,
+            head.chain_hash,
+        )
+    return Verification(checked, unsealed, None, "", head.seq, head.chain_hash)
