@@ -3,7 +3,11 @@
 SHELL := /bin/bash
 
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+# The demo's ports, from the environment or the command line: make demo PORT=8001 NOTIFY_PORT=6012
 PORT ?= 8000
+NOTIFY_PORT ?= 6011
+# Given to every demo process, so a second copy needs no .env edits.
+DEMO_ENV := PORT=$(PORT) NOTIFY_PORT=$(NOTIFY_PORT) NOTIFY_BASE_URL=http://127.0.0.1:$(NOTIFY_PORT)
 MANAGE := $(UV) run python manage.py
 
 .PHONY: help install demo test lint format serve
@@ -11,7 +15,7 @@ MANAGE := $(UV) run python manage.py
 help:
 	@echo "make demo   install everything, load the demo county and serve it on http://127.0.0.1:$(PORT)/"
 	@echo "make test   run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)"
-	@echo "make lint   ruff, and the check that views reach personal data only through scoped queries"
+	@echo "make lint   ruff, and the checks that views reach personal data only through scoped queries and actions run in a transaction"
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || { \
@@ -22,19 +26,20 @@ install:
 	@command -v node >/dev/null 2>&1 || { echo "Node.js 20 or newer is needed for the front-end build"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	npm run --silent build
-	@test -f .env || { sed "s|^DJANGO_SECRET_KEY=.*|DJANGO_SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')|" dotenv-sample > .env; echo "Created .env from dotenv-sample"; }
+	@test -f .env || { sed "s|^DJANGO_SECRET_KEY=.*|DJANGO_SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')|" dotenv-sample > .env; echo "Created .env from dotenv-sample"; }
+	@command -v uv >/dev/null 2>&1 || echo "(uv is installed but not on your PATH; nothing documented needs it: use the make targets and .venv/bin/python)"
 
 demo: install
 	$(MANAGE) migrate --verbosity 0
-	LINKWORK_NONPROD=1 $(MANAGE) load_demo
+	LINKWORK_NONPROD=1 $(DEMO_ENV) $(MANAGE) load_demo
 	@grep -q '^NOTIFY_API_KEY=' .env || grep '^NOTIFY_' dotenv-sample >> .env
 	@echo ""
 	@echo "linkwork demo: http://127.0.0.1:$(PORT)/   (Ctrl+C to stop)"
-	@echo "Also running: the background worker, and a fake GOV.UK Notify that prints every text and email."
+	@echo "Also running: the background worker, and a fake GOV.UK Notify on port $(NOTIFY_PORT) that prints every text and email."
 	@trap 'kill 0' EXIT; \
-	LINKWORK_NONPROD=1 $(MANAGE) fake_notify --port 6011 & \
-	$(MANAGE) worker --verbosity 0 & \
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	LINKWORK_NONPROD=1 $(DEMO_ENV) $(MANAGE) fake_notify --port $(NOTIFY_PORT) & \
+	$(DEMO_ENV) $(MANAGE) worker --verbosity 0 & \
+	$(DEMO_ENV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(UV) run pytest $(PYTEST_ARGS)
@@ -43,6 +48,7 @@ lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run python scripts/lint_model_usage_in_views.py
+	$(UV) run python scripts/lint_actions_atomic.py
 
 format:
 	$(UV) run ruff format .

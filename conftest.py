@@ -7,6 +7,9 @@ from django.apps import apps
 
 from tests import factories
 
+# LINKWORK_TEST_CLOCK_OFFSET_DAYS / LINKWORK_TEST_NOW run the suite on another date.
+pytest_plugins = ["tests.clock_plugin"]
+
 # Data migrations that load reference data (codes, needs, discharge reasons).
 REFERENCE_DATA_MIGRATIONS = [
     ("core.migrations.0002_snomed_concepts", "load"),

@@ -1,17 +1,26 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
+from accounts.identifiers import normalise_email
 from core.ids import uuid7
 from core.permissions import Role
 
 
 class StaffManager(BaseUserManager):
+    @classmethod
+    def normalize_email(cls, email):
+        # Stored and looked up in the one normal form that sign-in limits also count by.
+        return normalise_email(email)
+
     def get_by_natural_key(self, username):
-        # Email addresses are matched without regard to case at sign-in.
-        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+        return self.get(**{self.model.USERNAME_FIELD: normalise_email(username)})
+
+    def find(self, email: str):
+        """The account an email address typed at sign-in belongs to, or None."""
+        return self.filter(email=normalise_email(email)).first()
 
     def create_user(self, email, password=None, **fields):
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -43,6 +52,11 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name
 
+    def save(self, *args, **kwargs):
+        # However the account was made, its address is stored in the one normal form.
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
     @property
     def area(self):
         return self.organisation.area
@@ -55,15 +69,31 @@ class User(AbstractUser):
 
 
 class SignInAttempt(models.Model):
-    """Failed and successful sign-ins, to slow down password guessing."""
+    """One try at signing in, written (and committed) before the password is checked, so
+    that parallel tries count each other: see `accounts/throttle.py` and ADR 0006."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Being checked"
+        FAILED = "failed", "Wrong email address or password"
+        SUCCEEDED = "succeeded", "Signed in"
+        REFUSED = "refused", "Refused: too many failures"
 
     id = models.BigAutoField(primary_key=True)
+    # The normalised email address typed, whether or not an account has it.
     email = models.CharField(max_length=254)
     at = models.DateTimeField(auto_now_add=True)
-    succeeded = models.BooleanField()
+    # The client's network address (core.client_address), "" when unknown.
+    address = models.CharField(max_length=45, blank=True)
+    # Set when the browser showed a valid device cookie for this account (accounts/devices.py).
+    device = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
 
     class Meta:
-        indexes = [models.Index(fields=["email", "at"], name="signin_email_at")]
+        indexes = [
+            models.Index(fields=["email", "at"], name="signin_email_at"),
+            models.Index(fields=["address", "at"], name="signin_address_at"),
+            models.Index(fields=["at"], name="signin_at"),
+        ]
 
     def __str__(self):
-        return f"{self.email} {'succeeded' if self.succeeded else 'failed'} at {self.at}"
+        return f"{self.email} {self.outcome} at {self.at}"

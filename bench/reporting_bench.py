@@ -990,6 +990,8 @@ def _dump(model, path: Path) -> int:
     0/1 so both databases write the same)."""
     from django.db import connection, models, transaction
 
+    from core import csv_safe
+
     fields = model._meta.concrete_fields
     columns = [
         f"CASE WHEN {f.column} THEN 1 ELSE 0 END"
@@ -999,7 +1001,8 @@ def _dump(model, path: Path) -> int:
     ]
     rows = 0
     with transaction.atomic(), connection.chunked_cursor() as cursor, path.open("w") as out:
-        writer = csv.writer(out)
+        # For DuckDB, not a person: quoted only where needed, so it sniffs the types as before.
+        writer = csv_safe.writer(out, quoting=csv.QUOTE_MINIMAL)
         writer.writerow([f.column for f in fields])
         cursor.execute(f"SELECT {', '.join(columns)} FROM {model._meta.db_table}")
         while batch := cursor.fetchmany(10_000):

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
-from core import presenters
+from core import background, presenters
 from onward import presenters as onward_presenters
 
 
@@ -24,6 +24,7 @@ def environment(**options):
         static=static,
         get_messages=get_messages,
         navigation=presenters.navigation,
+        background_warning=background.staff_warning,
         status_tag=presenters.status_tag,
         due_label=presenters.due_label,
         onward_tag=onward_presenters.onward_tag,

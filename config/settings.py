@@ -1,19 +1,37 @@
 """linkwork settings, read from environment variables (see dotenv-sample)."""
 
 import os
+import re
+import warnings
 from pathlib import Path
 
 import dj_database_url
 
-from config.env import get_bool, get_env, get_int, get_list, load_dotenv
+from config.env import (
+    check_secret_key,
+    get_bool,
+    get_env,
+    get_int,
+    get_list,
+    get_networks,
+    load_dotenv,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-load_dotenv(BASE_DIR / ".env")
+# LINKWORK_ENV_FILE= (empty) reads no file: production, and tests of production settings.
+if env_file := os.environ.get("LINKWORK_ENV_FILE", str(BASE_DIR / ".env")):
+    load_dotenv(Path(env_file))
 
 DEBUG = get_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = get_env("DJANGO_SECRET_KEY")
+# Outside DEBUG, refuse to start with a published, short or patterned key.
+check_secret_key(SECRET_KEY, debug=DEBUG, sample_file=BASE_DIR / "dotenv-sample")
 ALLOWED_HOSTS = get_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = get_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Load balancers and reverse proxies in front of linkwork (addresses or CIDR networks,
+# comma-separated). Only they are believed about the client's address in X-Forwarded-For;
+# empty: REMOTE_ADDR is the client. See core/client_address.py.
+LINKWORK_TRUSTED_PROXIES = get_networks("LINKWORK_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -49,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.SessionLifetimeMiddleware",
     # Deny by default: every view needs a signed-in user unless it opts out.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -106,6 +125,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in limits over 15 minutes for browsers that have not signed in before (accounts/throttle.py,
+# ADR 0006): failed tries from one network address, and across the whole installation.
+SIGN_IN_PER_ADDRESS_LIMIT = get_int("LINKWORK_SIGN_IN_PER_ADDRESS_LIMIT", 20)
+SIGN_IN_OVERALL_LIMIT = get_int("LINKWORK_SIGN_IN_OVERALL_LIMIT", 300)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -114,11 +137,33 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_AGE = get_int("LINKWORK_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# …and 12 hours after signing in however busy (core.middleware.SessionLifetimeMiddleware).
+SESSION_MAX_SECONDS = get_int("LINKWORK_SESSION_MAX_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SECURE_COOKIES = get_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
-SESSION_COOKIE_SECURE = SECURE_COOKIES
-CSRF_COOKIE_SECURE = SECURE_COOKIES
+
+# One switch for "people reach this site over HTTPS", on unless DEBUG: secure cookies, http
+# redirected to https, and HSTS (a year, subdomains included) so browsers never use http
+# again. The local demo over plain http sets DJANGO_HTTPS=0. DJANGO_SECURE_COOKIES is its old
+# name, still read so that existing .env files keep working.
+HTTPS = get_bool("DJANGO_HTTPS", default=get_bool("DJANGO_SECURE_COOKIES", default=not DEBUG))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+# Load balancers probe health over plain http from inside the network; a redirect would
+# look like a failure.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+SECURE_HSTS_SECONDS = get_int("DJANGO_HSTS_SECONDS", 365 * 24 * 60 * 60) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# `preload` only matters if the owner of the registrable domain submits it to the browsers'
+# preload list; DJANGO_HSTS_PRELOAD=0 leaves it out.
+SECURE_HSTS_PRELOAD = HTTPS and get_bool("DJANGO_HSTS_PRELOAD", default=True)
+# Behind a proxy or load balancer that terminates TLS, Django sees plain http and would
+# redirect forever: trust the proxy's X-Forwarded-Proto instead. Only when the app can be
+# reached through that proxy alone, and the proxy overwrites the header: anyone who can reach
+# the app directly could otherwise send "X-Forwarded-Proto: https" and be treated as secure.
+if get_bool("LINKWORK_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -133,6 +178,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "static_build"]
 # Without collectstatic (development, tests) serve straight from the folders above.
 WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
+if not STATIC_ROOT.exists():
+    # …and do not let WhiteNoise warn at every start that the collectstatic folder is missing
+    # (it does whenever DEBUG is off, as in the demo).
+    warnings.filterwarnings("ignore", message=f"No directory at: {re.escape(str(STATIC_ROOT))}")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -143,12 +192,33 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # GOV.UK Notify. The key looks like "name-<service id>-<secret>"; the demo and tests use the
 # fake Notify server (`python manage.py fake_notify`) with its own key.
 NOTIFY_API_KEY = get_env("NOTIFY_API_KEY", "")
-NOTIFY_BASE_URL = get_env("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+# NOTIFY_PORT: the demo's fake Notify on this machine (make demo sets it; production leaves
+# it and NOTIFY_BASE_URL unset and talks to GOV.UK Notify).
+NOTIFY_PORT = get_env("NOTIFY_PORT", "")
+NOTIFY_BASE_URL = get_env(
+    "NOTIFY_BASE_URL",
+    f"http://127.0.0.1:{NOTIFY_PORT}"
+    if NOTIFY_PORT
+    else "https://api.notifications.service.gov.uk",
+)
 NOTIFY_TIMEOUT_SECONDS = get_int("NOTIFY_TIMEOUT_SECONDS", 10)
 # No texts or emails to people between these times (local time); they wait until morning.
 QUIET_HOURS = get_env("LINKWORK_QUIET_HOURS", "20:00-08:00")
 # Where links in staff emails point.
-SITE_URL = get_env("LINKWORK_SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = get_env("LINKWORK_SITE_URL", f"http://127.0.0.1:{get_env('PORT', '8000')}")
+
+# Background work is "behind" when a due task has waited longer than this, or work waits and
+# no worker has reported for this long: /api/v1/health answers 503 and team leads see a banner.
+WORKER_LAG_ALERT_SECONDS = get_int("LINKWORK_WORKER_LAG_ALERT_SECONDS", 5 * 60)
+# How long pages reuse that answer (one small query per team lead page otherwise).
+BACKGROUND_STATUS_CACHE_SECONDS = 30
+
+# What one request may send, refused before it is read (a FHIR ServiceRequest is a few KB;
+# any form post is far smaller). Uploaded CSV files (bulk referrals, GP and A&E use) have
+# their own largest size; file data does not count towards DATA_UPLOAD_MAX_MEMORY_SIZE.
+FHIR_MAX_BODY_BYTES = get_int("LINKWORK_FHIR_MAX_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = get_int("LINKWORK_MAX_FORM_BYTES", 1024 * 1024)
+CSV_UPLOAD_MAX_BYTES = get_int("LINKWORK_CSV_MAX_BYTES", 2 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

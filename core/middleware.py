@@ -1,5 +1,9 @@
 import secrets
 
+from django.conf import settings
+from django.contrib.auth import logout
+from django.utils import timezone
+
 # Scripts only from our own origin or carrying this response's nonce; no inline styles,
 # no framing, forms post only to us.
 CONTENT_SECURITY_POLICY = (
@@ -21,10 +25,39 @@ class SecurityHeadersMiddleware:
         if request.user.is_authenticated:
             response.setdefault("Cache-Control", "no-store")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        # The interactive API docs (Swagger UI, served from our own static files) start
-        # with an inline script we do not control; every other page gets the strict policy.
-        if not (request.path.startswith("/api/") and request.path.endswith("/docs")):
-            response.setdefault(
-                "Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=request.csp_nonce)
-            )
+        # Every page, the API docs included: django-ninja's Swagger UI page starts from an
+        # external init script (ninja/swagger-ui-init.js) reading its settings from a JSON
+        # data block, so it needs no inline script (tests/browser/test_api_docs_csp.py).
+        response.setdefault(
+            "Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=request.csp_nonce)
+        )
+        return response
+
+
+SIGNED_IN_AT = "linkwork_signed_in_at"
+
+
+class SessionLifetimeMiddleware:
+    """End a session SESSION_MAX_SECONDS after sign-in, however active it has been.
+
+    The idle timeout (SESSION_COOKIE_AGE, renewed on every request) never ends a session that
+    keeps being used, so a stolen or forgotten session cookie would otherwise last for ever.
+    The sign-in time is written on the response that signs someone in (and, for sessions
+    from before this existed, on their next request)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        now = timezone.now().timestamp()
+        if request.user.is_authenticated:
+            signed_in_at = request.session.get(SIGNED_IN_AT)
+            if signed_in_at is not None and now - signed_in_at > settings.SESSION_MAX_SECONDS:
+                # Sign out before any view runs; LoginRequiredMiddleware then sends them to
+                # the sign-in page, which brings them back here afterwards.
+                logout(request)
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and SIGNED_IN_AT not in request.session:
+            request.session[SIGNED_IN_AT] = now
         return response

@@ -130,3 +130,15 @@ class PeriodicRun(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.last_run_at}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running `manage.py worker` process, touched every few seconds, so that the
+    health check and staff pages can tell a stopped worker from a quiet queue."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.worker_id} last seen {self.last_seen_at}"

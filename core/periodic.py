@@ -25,6 +25,7 @@ DUTIES = [
     ("directory.actions.daily_freshness_review", timedelta(hours=23)),
     ("reporting.refresh.refresh", EVERY),
     ("reporting.refresh.book_rebuild", timedelta(hours=23)),
+    ("accounts.actions.forget_old_sign_in_attempts", timedelta(hours=23)),
 ]
 TASK_PATH = "core.periodic.sweep"
 

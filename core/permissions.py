@@ -30,6 +30,7 @@ class Permission(StrEnum):
     LISTING_EDIT_OWN = "directory.edit_own"  # providers: their organisation's listings
     DIRECTORY_EDIT = "directory.edit"  # approve changes, synonyms, flags
     ONWARD_RESPOND = "onward.respond"  # providers: answer referrals to their activities
+    BACKGROUND_WORK_STATUS = "operations.background_work"  # told when texts etc. are held up
 
 
 class Role(models.TextChoices):
@@ -59,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.HEALTHCARE_USE_RECORD,
             Permission.HEALTHCARE_USE_IMPORT,
             Permission.EXTRACT_PERSON_LEVEL,
+            Permission.BACKGROUND_WORK_STATUS,
         }
     ),
     Role.LINK_WORKER: frozenset(

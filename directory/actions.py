@@ -331,6 +331,7 @@ def propose_change(*, by, service: Service, proposed: dict) -> ListingChange:
     return change
 
 
+@transaction.atomic
 def diff(change: ListingChange) -> list[tuple[str, str, str]]:
     """(label, now, proposed) in words, for each field the change touches."""
     rows = []
@@ -515,6 +516,7 @@ def review_freshness(*, by, today=None) -> dict:
     return {"hidden": hidden, "reminders_due": due.count(), "reminded": reminded}
 
 
+@transaction.atomic
 def daily_freshness_review() -> dict:
     return review_freshness(by=None)
 

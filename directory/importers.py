@@ -2,14 +2,13 @@
 `ServiceRecord`s. Every problem is collected with where it is (record or line), the field
 and the rule, so a feed is either imported whole or not at all."""
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from uuid import UUID
 
+from core import csv_safe
 from directory.models import Service, TaxonomyTerm
 from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
 from referrals.models import Need
@@ -18,6 +17,9 @@ STATUSES = {choice for choice, _ in Service.Status.choices}
 BYDAY_RE = re.compile(
     r"^([+-]?[1-5]?(MO|TU|WE|TH|FR|SA|SU))(,([+-]?[1-5]?(MO|TU|WE|TH|FR|SA|SU)))*$"
 )
+# A whole area's directory in one file is a few thousand services at most.
+MAX_CSV_ROWS = 50_000
+MAX_CSV_BYTES = 50 * 1024 * 1024
 CSV_COLUMNS = [
     "id",
     "organization_id",
@@ -286,12 +288,12 @@ def _service_from_json(index, item, problems, known_terms, need_codes):
 def parse_csv(text: str) -> tuple[list[ServiceRecord], list[Problem]]:
     """One row per service (at one location, with at most one schedule and cost)."""
     problems: list[Problem] = []
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [
-        c
-        for c in ("id", "organization_id", "organization_name", "name")
-        if c not in (reader.fieldnames or [])
-    ]
+    reader = csv_safe.dict_reader(text, max_rows=MAX_CSV_ROWS)
+    try:
+        header = reader.fieldnames or []
+    except csv_safe.CsvRefused as refused:
+        return [], [Problem(f"line {refused.line}", "-", refused.message)]
+    missing = [c for c in ("id", "organization_id", "organization_name", "name") if c not in header]
     if missing:
         return [], [
             Problem(
@@ -302,7 +304,7 @@ def parse_csv(text: str) -> tuple[list[ServiceRecord], list[Problem]]:
         ]
     need_codes = set(Need.objects.values_list("code", flat=True))
     records = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(_rows(reader, problems), start=2):
         r = _Reader(f"line {line}", problems)
         record = ServiceRecord(
             id=r.uuid("id", row.get("id")),
@@ -375,6 +377,14 @@ def parse_csv(text: str) -> tuple[list[ServiceRecord], list[Problem]]:
         records.append(record)
     _check_unique(records, problems)
     return records, problems
+
+
+def _rows(reader, problems):
+    """The reader's rows, until one cannot be read (too many, or not CSV): that is a problem."""
+    try:
+        yield from reader
+    except csv_safe.CsvRefused as refused:
+        problems.append(Problem(f"line {refused.line}", "-", refused.message))
 
 
 def _schedule(r, prefix, id_, freq, byday, opens, closes, description, interval):

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
@@ -18,7 +19,7 @@ from notifications.models import Channel, Message, MessageTemplate
 from referrals.models import ContactMethod, Person, ReferralEvent
 
 
-def quiet_hours() -> tuple[time, time]:
+def _quiet_hours() -> tuple[time, time]:
     try:
         start, end = (time.fromisoformat(t.strip()) for t in settings.QUIET_HOURS.split("-"))
     except ValueError:
@@ -29,9 +30,10 @@ def quiet_hours() -> tuple[time, time]:
     return start, end
 
 
+# lint: not-atomic: not an action: clock arithmetic, no database
 def outside_quiet_hours(moment: datetime) -> datetime:
     """`moment`, or the end of the quiet hours it falls in."""
-    start, end = quiet_hours()
+    start, end = _quiet_hours()
     local = timezone.localtime(moment)
     clock = local.time()
     quiet = (start <= clock or clock < end) if start > end else (start <= clock < end)
@@ -41,6 +43,7 @@ def outside_quiet_hours(moment: datetime) -> datetime:
     return timezone.make_aware(datetime.combine(day, end))
 
 
+# lint: not-atomic: not an action: reads the person it is given, no database
 def channel_for(person: Person) -> str | None:
     """The channel to reach this person on, or None: their preferred one if they agreed to
     it and it works, else the other one they agreed to."""
@@ -56,6 +59,22 @@ def channel_for(person: Person) -> str | None:
     return usable[0]
 
 
+# lint: not-atomic: not an action: builds a query filter, no database
+def reachable(prefix: str = "") -> Q:
+    """The people `channel_for` finds a channel for, as a query filter, so a duty can leave
+    out in SQL those it cannot reach. `prefix` leads from another model to the person, as
+    in "referral__person__". Keep it in step with `channel_for` (a test compares them)."""
+    p = prefix
+    sms = Q(**{f"{p}texts_allowed": True, f"{p}phone_failed_at__isnull": True}) & ~Q(
+        **{f"{p}phone": ""}
+    )
+    email = Q(**{f"{p}emails_allowed": True, f"{p}email_failed_at__isnull": True}) & ~Q(
+        **{f"{p}email": ""}
+    )
+    return sms | email
+
+
+@transaction.atomic
 def still_allowed(message: Message) -> str:
     """Why a queued message to a person may no longer go ('' if it may): they can change
     their mind, or their details can turn out wrong, after it was queued."""

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from core.batches import in_batches
 from notifications.actions import outside_quiet_hours, still_allowed
 from notifications.client import NotifyError, PermanentError, TemporaryError, notify
 from notifications.models import Channel, Message
@@ -42,6 +43,7 @@ CHECK_DELAYS = [
 ]
 # A message left "sending" this long was in a worker that died mid-request.
 STUCK_AFTER = timedelta(minutes=10)
+REQUEUE_BATCH = 500  # rows the safety net loads at a time; each run still reaches all
 
 
 @task()
@@ -234,17 +236,28 @@ def _describe(error: NotifyError) -> str:
 
 def requeue_lost_messages() -> str:
     """The safety net: messages whose task was lost (a worker killed mid-send, a restored
-    backup) are queued again. Run by the periodic sweep (core.periodic)."""
+    backup) are queued again. Run by the periodic sweep (core.periodic).
+
+    Every such message is reached each run (a batch at a time), and each one booked again
+    is stamped with the time (`send_after`, or `status_at` for one stuck sending) so that it
+    leaves the set for STUCK_AFTER: one whose task keeps failing, or a long backlog the
+    worker has not reached yet, is not booked again every run ahead of all the others."""
     now = timezone.now()
-    stuck = Message.objects.filter(status=Message.Status.SENDING, status_at__lt=now - STUCK_AFTER)
-    overdue = Message.objects.filter(status=Message.Status.QUEUED, send_after__lt=now - STUCK_AFTER)
+    before = now - STUCK_AFTER
     count = 0
-    with transaction.atomic():
-        for message in stuck.select_for_update()[:500]:
-            Message.objects.filter(pk=message.pk).update(status=Message.Status.QUEUED)
-            send_message.enqueue(str(message.pk))
-            count += 1
-        for message_id in overdue.values_list("pk", flat=True)[:500]:
-            send_message.enqueue(str(message_id))
-            count += 1
+    stuck = Message.objects.filter(status=Message.Status.SENDING, status_at__lt=before)
+    for message in in_batches(stuck.only("pk"), size=REQUEUE_BATCH):
+        with transaction.atomic():
+            # Conditional: a worker may have finished it since the batch was read.
+            if stuck.filter(pk=message.pk).update(
+                status=Message.Status.QUEUED, status_at=now, send_after=now
+            ):
+                send_message.enqueue(str(message.pk))
+                count += 1
+    overdue = Message.objects.filter(status=Message.Status.QUEUED, send_after__lt=before)
+    for message in in_batches(overdue.only("pk"), size=REQUEUE_BATCH):
+        with transaction.atomic():
+            if overdue.filter(pk=message.pk).update(send_after=now):
+                send_message.enqueue(str(message.pk))
+                count += 1
     return f"requeued {count}"

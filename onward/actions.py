@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core import audit
+from core.batches import in_batches
 from core.errors import ActionError, ConcurrentChange
 from core.permissions import Permission, Role, require_permission
 from core.working_days import add_working_days
@@ -29,24 +30,25 @@ from referrals.states import Status as EpisodeStatus
 WORKABLE_EPISODE = (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE)
 REMINDER_TIME = time(10, 0)  # the day before a first session
 FOLLOW_UP_TIME = time(11, 0)  # the day after it
+CLOCK_BATCH = 1000  # rows the deadline clock loads at a time
 
 
 def _link(name: str, **kwargs) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
 
 
-def provider_staff(provider: Organisation):
+def _provider_staff(provider: Organisation):
     return User.objects.filter(organisation=provider, role=Role.PROVIDER, is_active=True)
 
 
-def team_leads(service: Organisation):
+def _team_leads(service: Organisation):
     return User.objects.filter(organisation=service, role=Role.TEAM_LEAD, is_active=True)
 
 
 def _link_worker_or_leads(referral: Referral):
     if referral.allocated_to_id and referral.allocated_to.is_active:
         return [referral.allocated_to]
-    return list(team_leads(referral.service))
+    return list(_team_leads(referral.service))
 
 
 @transaction.atomic
@@ -104,7 +106,7 @@ def refer_to_activity(
     )
     email_staff(
         by=by,
-        users=provider_staff(provider),
+        users=_provider_staff(provider),
         template_code="provider_new_referral",
         personalisation={
             "activity": service.name,
@@ -415,7 +417,7 @@ def cancel(*, by, onward, version: int, detail: str = ""):
     _timeline(onward, by, now, f"Referral to {onward.service.name} cancelled", detail.strip())
     email_staff(
         by=by,
-        users=provider_staff(onward.provider),
+        users=_provider_staff(onward.provider),
         template_code="provider_cancelled",
         personalisation={
             "activity": onward.service.name,
@@ -456,7 +458,7 @@ def add_note(*, by, onward, text: str):
         users = _link_worker_or_leads(onward.referral)
         link = _link("casework:case", pk=onward.referral_id)
     else:
-        users = provider_staff(onward.provider)
+        users = _provider_staff(onward.provider)
         link = _link("onward:provider_referral", pk=onward.pk)
     count = onward.events.filter(kind=OnwardEvent.Kind.NOTE).count()
     email_staff(
@@ -473,20 +475,23 @@ def add_note(*, by, onward, text: str):
 # The deadline clock (run by the periodic sweep, as nobody in particular: by=None)
 
 
+# lint: not-atomic: a sweep: each item is its own transaction, so one failure undoes no other
 def run_clock(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now)
     reminded = escalated = 0
+    # Each run goes through every one due, a batch at a time; each one dealt with is marked
+    # (reminded_at, escalated_at) and so leaves the set.
     due = OnwardReferral.objects.filter(
         status=Status.SENT, reminded_at__isnull=True, remind_on__lte=today
-    )
-    for onward_id in due.values_list("pk", flat=True)[:1000]:
-        reminded += _remind_provider(onward_id, now)
+    ).only("pk")
+    for onward in in_batches(due, size=CLOCK_BATCH):
+        reminded += _remind_provider(onward.pk, now)
     late = OnwardReferral.objects.filter(
         status=Status.SENT, escalated_at__isnull=True, respond_by__lte=today
-    )
-    for onward_id in late.values_list("pk", flat=True)[:1000]:
-        escalated += _escalate(onward_id, now)
+    ).only("pk")
+    for onward in in_batches(late, size=CLOCK_BATCH):
+        escalated += _escalate(onward.pk, now)
     return {"reminded": reminded, "escalated": escalated}
 
 
@@ -504,7 +509,7 @@ def _remind_provider(onward_id, now) -> int:
     _event(onward, None, now, OnwardEvent.Kind.REMINDER, "", "", "Provider reminded")
     email_staff(
         by=None,
-        users=provider_staff(onward.provider),
+        users=_provider_staff(onward.provider),
         template_code="provider_reminder",
         personalisation={
             "activity": onward.service.name,
@@ -532,7 +537,7 @@ def _escalate(onward_id, now) -> int:
     _timeline(onward, None, now, summary, "The team lead has been told.")
     email_staff(
         by=None,
-        users=team_leads(onward.referral.service),
+        users=_team_leads(onward.referral.service),
         template_code="onward_escalation",
         personalisation={
             "provider": onward.provider.name,

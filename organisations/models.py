@@ -48,6 +48,13 @@ class Organisation(BaseModel):
         related_name="practices",
     )
     postcode = models.CharField(max_length=8, blank=True)
+    # Where the postcode is (`geography.lookup.locate`) and its `geography.grid` cell, kept
+    # by the actions that set the postcode, so that "the practice nearest here" reads a few
+    # cells of an index instead of locating every practice. Empty when the postcode is
+    # empty or not known.
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    cell = models.IntegerField(null=True, blank=True, help_text="geography.grid cell")
     # Link-worker services: how soon a newly allocated person must first be contacted.
     first_contact_target_days = models.PositiveSmallIntegerField(default=5)
     # Link-worker services: working days a provider has to answer a referral, and a link
@@ -62,6 +69,13 @@ class Organisation(BaseModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # Covering: the nearest-practice search reads kind, cells and coordinates from
+            # the index alone.
+            models.Index(
+                fields=["kind", "cell", "latitude", "longitude"], name="organisation_kind_cell"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["ods_code"],
@@ -80,6 +94,11 @@ class Organisation(BaseModel):
             models.CheckConstraint(
                 condition=Q(caseload_safe_min__lte=models.F("caseload_safe_max")),
                 name="organisation_caseload_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True, cell__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False, cell__isnull=False),
+                name="organisation_location_complete",
             ),
         ]
 

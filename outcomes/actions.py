@@ -4,19 +4,28 @@ moment a risk answer is saved, and acknowledged."""
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from core import audit
+from core.batches import in_batches
 from core.dates import add_months
 from core.errors import ActionError
 from core.permissions import Permission, Role, require_permission
-from notifications.actions import channel_for, email_staff, message_person
+from notifications.actions import (
+    cancel_messages,
+    channel_for,
+    email_staff,
+    message_person,
+    reachable,
+)
 from outcomes import instruments
 from outcomes.models import (
     OutcomeSchedule,
@@ -33,12 +42,14 @@ MAX_DOB_ATTEMPTS = 5
 REMIND_AFTER = (timedelta(days=7), timedelta(days=14))  # two reminders, then a person
 TELL_LINK_WORKER_AFTER = timedelta(days=21)
 ESCALATE_ALERT_AFTER = timedelta(hours=1)
+CLOCK_BATCH = 500  # rows the clock loads at a time; each run still goes through every one
 
 
 def _site(name: str, **kwargs) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
 
 
+@transaction.atomic
 def schedule_for(service) -> list[OutcomeSchedule]:
     own = list(OutcomeSchedule.objects.filter(service=service))
     return own or list(OutcomeSchedule.objects.filter(service__isnull=True))
@@ -72,13 +83,39 @@ def schedule_questionnaires(*, by, referral: Referral, first_contact_on: date) -
 
 @transaction.atomic
 def questionnaires_at_discharge(*, by, referral: Referral) -> QuestionnaireRequest | None:
-    """At discharge: follow-ups not yet answered are no longer needed; the discharge one is."""
+    """At discharge: follow-ups not yet answered are no longer needed; the discharge one is.
+    Every link already sent stops working now, and texts not yet gone (waiting for the end
+    of quiet hours) will not go: only the discharge questionnaire is asked from now on."""
+    now = timezone.now()
     QuestionnaireRequest.objects.filter(
         referral=referral,
         status__in=[QuestionnaireRequest.Status.DUE, QuestionnaireRequest.Status.SENT],
         timepoint__startswith="month-",
         due_on__gt=timezone.localdate(),
     ).update(status=QuestionnaireRequest.Status.CANCELLED)
+    earlier = QuestionnaireRequest.objects.filter(referral=referral).exclude(
+        timepoint=Timepoint.DISCHARGE
+    )
+    voided = QuestionnaireLink.objects.filter(request__in=earlier, expires_at__gt=now).update(
+        expires_at=now
+    )
+    for request_id, reminders in earlier.filter(sent_at__isnull=False).values_list(
+        "pk", "reminders"
+    ):
+        for count in range(reminders + 1):  # the person's texts only, not staff emails
+            cancel_messages(
+                by=by,
+                reference_prefix=f"questionnaire:{request_id}:{count}:",
+                reason="They were discharged",
+            )
+    if voided:
+        audit.record_change(
+            by=by,
+            verb="void_questionnaire_links",
+            obj=referral,
+            person=referral.person,
+            count=voided,
+        )
     for entry in schedule_for(referral.service):
         if entry.when == OutcomeSchedule.When.DISCHARGE:
             return _request(
@@ -284,11 +321,29 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@transaction.atomic
-def send_link(*, by, request: QuestionnaireRequest, reminder: bool = False) -> str | None:
-    """A fresh one-time link, by text or email as they agreed. Returns the token (it is
-    stored only as a hash), or None if they agreed to neither."""
+def _open_to_the_person(request: QuestionnaireRequest) -> bool:
+    """Whether the person may still answer this request through a link: while they are
+    being seen, and the discharge questionnaire (asked at discharge) after. Anything else
+    stops at discharge. `_open_to_the_person_q` is the same rule as a query filter."""
+    return request.referral.closed_at is None or request.timepoint == Timepoint.DISCHARGE
+
+
+def _open_to_the_person_q() -> Q:
+    return Q(referral__closed_at__isnull=True) | Q(timepoint=Timepoint.DISCHARGE)
+
+
+@dataclass(frozen=True)
+class LinkSent:
+    token: str
+    channel: str  # "sms" or "email"
+    goes_at: datetime  # when the worker may send it: now, or the end of quiet hours
+
+
+def _send(by, request: QuestionnaireRequest, reminder: bool) -> LinkSent | None:
     referral = Referral.objects.select_related("person", "service").get(pk=request.referral_id)
+    request.referral = referral
+    if not _open_to_the_person(request):
+        raise ActionError("They have been discharged: a link would no longer work")
     person = referral.person
     if channel_for(person) is None:
         return None
@@ -297,7 +352,7 @@ def send_link(*, by, request: QuestionnaireRequest, reminder: bool = False) -> s
     expires = now + timedelta(days=LINK_DAYS)
     QuestionnaireLink.objects.create(request=request, token_hash=_hash(token), expires_at=expires)
     count = request.reminders + (1 if reminder else 0)
-    message_person(
+    message = message_person(
         by=by,
         person=person,
         referral=referral,
@@ -318,9 +373,36 @@ def send_link(*, by, request: QuestionnaireRequest, reminder: bool = False) -> s
         reminders=count,
     )
     audit.record_change(by=by, verb="send_questionnaire_link", obj=request, person=person)
-    return token
+    return LinkSent(token=token, channel=message.channel, goes_at=message.send_after)
 
 
+@transaction.atomic
+def send_link(*, by, request: QuestionnaireRequest, reminder: bool = False) -> str | None:
+    """A fresh one-time link, by text or email as they agreed. Returns the token (it is
+    stored only as a hash), or None if they agreed to neither."""
+    sent = _send(by, request, reminder)
+    return sent.token if sent else None
+
+
+@transaction.atomic
+def send_link_now(*, by, request: QuestionnaireRequest) -> LinkSent | None:
+    """The link worker's "Send them a link now" (unlocking a locked link first). Says when
+    the text or email will go, since quiet hours may hold it until morning; None if they
+    agreed to neither."""
+    require_permission(by, Permission.CASE_WORK)
+    request = (
+        QuestionnaireRequest.objects.select_for_update(of=("self",))
+        .select_related("referral")
+        .get(pk=request.pk)
+    )
+    if request.status not in (QuestionnaireRequest.Status.DUE, QuestionnaireRequest.Status.SENT):
+        raise ActionError("These questionnaires are no longer waiting")
+    if request.locked_at is not None:
+        _unlock(request)
+    return _send(by, request, reminder=False)
+
+
+@transaction.atomic
 def lookup_link(token: str) -> QuestionnaireLink | None:
     """The link for a token whatever its state (for the page after the last answer)."""
     return (
@@ -331,9 +413,11 @@ def lookup_link(token: str) -> QuestionnaireLink | None:
 
 
 class LinkUnusable(Exception):
-    """Expired, used, unknown or locked: the page says the same for each, on purpose."""
+    """Expired, used, unknown, locked, or they were discharged: the page says the same for
+    each, on purpose, so a link tells whoever holds it nothing about the person."""
 
 
+@transaction.atomic
 def find_link(token: str) -> QuestionnaireLink:
     link = (
         QuestionnaireLink.objects.select_related("request__referral__person")
@@ -346,6 +430,9 @@ def find_link(token: str) -> QuestionnaireLink:
         or link.request.locked_at is not None
         or link.request.status
         in (QuestionnaireRequest.Status.COMPLETED, QuestionnaireRequest.Status.CANCELLED)
+        # Checked when used, not only voided at discharge: whatever closed the referral,
+        # and however the link was made, it stops working.
+        or not _open_to_the_person(link.request)
     ):
         raise LinkUnusable
     return link
@@ -354,17 +441,30 @@ def find_link(token: str) -> QuestionnaireLink:
 @transaction.atomic
 def verify_date_of_birth(*, link: QuestionnaireLink, date_of_birth: date) -> bool:
     """True if it matches. Wrong too many times, the request's links stop working and the
-    link worker is told (someone may be guessing)."""
-    link = QuestionnaireLink.objects.select_for_update().get(pk=link.pk)
-    request = link.request
+    link worker is told (someone may be guessing).
+
+    Each guess first takes one of the request's attempts with a conditional UPDATE (one
+    statement: parallel guesses cannot all read "4 so far"), and only then is compared; a
+    guess that finds none left, or the link locked, is refused without being looked at. A
+    right answer gives its attempt back."""
+    taken = QuestionnaireRequest.objects.filter(
+        pk=link.request_id, locked_at__isnull=True, failed_dob_attempts__lt=MAX_DOB_ATTEMPTS
+    ).update(failed_dob_attempts=F("failed_dob_attempts") + 1)
+    if not taken:
+        return False
+    request = QuestionnaireRequest.objects.select_related("referral__person").get(
+        pk=link.request_id
+    )
     person = request.referral.person
+    now = timezone.now()
     if person.date_of_birth == date_of_birth:
-        QuestionnaireLink.objects.filter(pk=link.pk).update(verified_at=timezone.now())
+        QuestionnaireRequest.objects.filter(pk=request.pk).update(
+            failed_dob_attempts=F("failed_dob_attempts") - 1
+        )
+        QuestionnaireLink.objects.filter(pk=link.pk).update(verified_at=now)
         return True
-    attempts = link.failed_attempts + 1
-    QuestionnaireLink.objects.filter(pk=link.pk).update(failed_attempts=attempts)
-    if attempts >= MAX_DOB_ATTEMPTS:
-        now = timezone.now()
+    # The UPDATE above holds the row until commit: this count is this guess's own.
+    if request.failed_dob_attempts >= MAX_DOB_ATTEMPTS:
         QuestionnaireRequest.objects.filter(pk=request.pk).update(locked_at=now)
         ReferralEvent.objects.create(
             referral=request.referral,
@@ -378,11 +478,16 @@ def verify_date_of_birth(*, link: QuestionnaireLink, date_of_birth: date) -> boo
     return False
 
 
+def _unlock(request: QuestionnaireRequest) -> None:
+    QuestionnaireRequest.objects.filter(pk=request.pk).update(locked_at=None, failed_dob_attempts=0)
+    QuestionnaireLink.objects.filter(request=request).update(expires_at=timezone.now())
+    request.locked_at, request.failed_dob_attempts = None, 0
+
+
 @transaction.atomic
 def unlock_and_resend(*, by, request: QuestionnaireRequest) -> str | None:
     require_permission(by, Permission.CASE_WORK)
-    QuestionnaireRequest.objects.filter(pk=request.pk).update(locked_at=None)
-    QuestionnaireLink.objects.filter(request=request).update(expires_at=timezone.now())
+    _unlock(request)
     request.refresh_from_db()
     return send_link(by=by, request=request)
 
@@ -390,35 +495,79 @@ def unlock_and_resend(*, by, request: QuestionnaireRequest) -> str | None:
 # The chasing clock (run by the periodic sweep)
 
 
+def _reminder_due(now) -> Q:
+    return Q(
+        *(
+            Q(reminders=number, sent_at__lte=now - after)
+            for number, after in enumerate(REMIND_AFTER)
+        ),
+        _connector=Q.OR,
+    )
+
+
+# lint: not-atomic: a sweep: each item is its own transaction, so one failure undoes no other
 def run_clock(now: datetime | None = None) -> dict:
+    """Send what is due, remind, tell link workers, escalate alerts. Each run goes through
+    every request that needs something (in batches), and a request that has had what it
+    needs leaves the set: the link worker told that someone cannot be reached is not asked
+    again every run, and cannot hold back everyone due after them."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     counts = {"sent": 0, "reminded": 0, "told": 0, "escalated": 0}
-    due = QuestionnaireRequest.objects.filter(
-        status=QuestionnaireRequest.Status.DUE, due_on__lte=today, locked_at__isnull=True
-    ).exclude(referral__closed_at__isnull=False, timepoint__startswith="month-")
-    for request in due.select_related("referral__person")[:500]:
-        if send_link(by=None, request=request):
+    person = "referral__person__"
+    waiting = QuestionnaireRequest.objects.filter(locked_at__isnull=True).filter(
+        _open_to_the_person_q()
+    )
+    # Due: send it, or (once) tell the link worker they cannot be reached. Told, they stay
+    # out until they can be reached (they may agree to texts later).
+    due = waiting.filter(status=QuestionnaireRequest.Status.DUE, due_on__lte=today).filter(
+        Q(link_worker_told_at__isnull=True) | reachable(person)
+    )
+    for request in in_batches(due.select_related("referral__person"), size=CLOCK_BATCH):
+        try:
+            sent = send_link(by=None, request=request)
+        except ActionError:
+            continue  # discharged since the batch was read: no longer due
+        if sent:
             counts["sent"] += 1
         else:
             counts["told"] += _tell_link_worker(
                 request, now, "They have not agreed to texts or emails"
             )
-    sent = QuestionnaireRequest.objects.filter(
-        status=QuestionnaireRequest.Status.SENT, locked_at__isnull=True
-    ).select_related("referral__person")
-    for request in sent[:2000]:
+    # Sent: a reminder when one is due (or, if it cannot go, the link worker told once),
+    # and the link worker told when the reminders have not brought it back.
+    sent = waiting.filter(status=QuestionnaireRequest.Status.SENT).filter(
+        (_reminder_due(now) & (Q(link_worker_told_at__isnull=True) | reachable(person)))
+        | Q(
+            reminders__gte=len(REMIND_AFTER),
+            sent_at__lte=now - TELL_LINK_WORKER_AFTER,
+            link_worker_told_at__isnull=True,
+        )
+    )
+    for request in in_batches(sent.select_related("referral__person"), size=CLOCK_BATCH):
         waited = now - request.sent_at
         if request.reminders < len(REMIND_AFTER) and waited >= REMIND_AFTER[request.reminders]:
-            if send_link(by=None, request=request, reminder=True):
+            try:
+                reminded = send_link(by=None, request=request, reminder=True)
+            except ActionError:
+                continue
+            if reminded:
                 counts["reminded"] += 1
+            else:
+                counts["told"] += _tell_link_worker(
+                    request,
+                    now,
+                    "A reminder could not go: they no longer agree to texts or emails, or "
+                    "their details are wrong",
+                )
         elif waited >= TELL_LINK_WORKER_AFTER and request.link_worker_told_at is None:
             counts["told"] += _tell_link_worker(request, now, "Not returned after two reminders")
-    for alert in SafetyAlert.objects.filter(
+    alerts = SafetyAlert.objects.filter(
         acknowledged_at__isnull=True,
         escalated_at__isnull=True,
         raised_at__lte=now - ESCALATE_ALERT_AFTER,
-    ).select_related("referral"):
+    ).select_related("referral")
+    for alert in in_batches(alerts, size=CLOCK_BATCH):
         counts["escalated"] += _escalate_alert(alert, now)
     return counts
 

@@ -4,15 +4,13 @@ practice's data as a CSV (every row checked first; all or nothing).
 
 The "after" window can only be counted once it has passed, so it is refused before then."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import audit
+from core import audit, csv_safe
 from core.dates import add_months
 from core.errors import ActionError, ConcurrentChange
 from core.permissions import Permission, require_permission
@@ -160,8 +158,12 @@ def check_import(*, by, content: str, today: date | None = None) -> ImportResult
     require_permission(by, Permission.HEALTHCARE_USE_IMPORT)
     today = today or timezone.localdate()
     result = ImportResult()
-    reader = csv.DictReader(io.StringIO(content))
-    names = [(c or "").strip() for c in (reader.fieldnames or [])]
+    reader = csv_safe.dict_reader(content, max_rows=MAX_IMPORT_ROWS)
+    try:
+        names = [(c or "").strip() for c in (reader.fieldnames or [])]
+    except csv_safe.CsvRefused as refused:
+        result.problems.append({"line": refused.line, "column": "", "message": refused.message})
+        return result
     missing = [c for c in ("nhs_number",) if c not in names]
     if missing or not reader.fieldnames:
         result.problems.append(
@@ -177,25 +179,24 @@ def check_import(*, by, content: str, today: date | None = None) -> ImportResult
     # Headers with stray spaces still name their columns; each row keeps the file line it
     # came from (blank lines are skipped, so counting rows would drift).
     rows = []
-    for row in reader:
-        if row.get(None):
-            # A stray comma would shift every later figure into the wrong column.
-            result.problems.append(
-                {"line": reader.line_num, "column": "",
-                 "message": f"This row has more values than the first row has columns "
-                 f"({len(reader.fieldnames)}): check for a stray comma"}
-            )  # fmt: skip
-            continue
-        rows.append(
-            (
-                reader.line_num,
-                {(k or "").strip(): v for k, v in row.items() if not isinstance(v, list)},
+    try:
+        for row in reader:
+            if row.get(None):
+                # A stray comma would shift every later figure into the wrong column.
+                result.problems.append(
+                    {"line": reader.line_num, "column": "",
+                     "message": f"This row has more values than the first row has columns "
+                     f"({len(reader.fieldnames)}): check for a stray comma"}
+                )  # fmt: skip
+                continue
+            rows.append(
+                (
+                    reader.line_num,
+                    {(k or "").strip(): v for k, v in row.items() if not isinstance(v, list)},
+                )
             )
-        )
-    if len(rows) > MAX_IMPORT_ROWS:
-        result.problems.append(
-            {"line": 1, "column": "", "message": f"At most {MAX_IMPORT_ROWS:,} rows at a time"}
-        )
+    except csv_safe.CsvRefused as refused:  # too many rows, or not CSV at all
+        result.problems.append({"line": refused.line, "column": "", "message": refused.message})
         return result
     numbers = {(r.get("nhs_number") or "").replace(" ", "") for _, r in rows}
     referrals: dict[str, list[Referral]] = {}

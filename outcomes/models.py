@@ -77,6 +77,8 @@ class QuestionnaireRequest(BaseModel):
     last_sent_at = models.DateTimeField(null=True, blank=True)
     link_worker_told_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Counted on the request, not on each link: a reminder's new link gives no new guesses.
+    failed_dob_attempts = models.PositiveSmallIntegerField(default=0)
     locked_at = models.DateTimeField(
         null=True, blank=True, help_text="Too many wrong dates of birth: links stop working"
     )
@@ -111,7 +113,6 @@ class QuestionnaireLink(BaseModel):
     )
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
-    failed_attempts = models.PositiveSmallIntegerField(default=0)
     verified_at = models.DateTimeField(null=True, blank=True)
 
 

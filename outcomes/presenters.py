@@ -1,8 +1,12 @@
-"""Progress over time: each measure as a small chart with its bands, and the change."""
+"""Progress over time: each measure as a small chart with its bands, and the change; and
+when a questionnaire link waiting for the end of quiet hours will go."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape
+
+from django.utils import timezone
 
 from core.presenters import nice_date
 from outcomes import instruments
@@ -122,3 +126,46 @@ def _svg(title, points, low, high, bands) -> str:
         + "".join(shapes)
         + "</svg>"
     )
+
+
+# When a link goes (texts and emails to people wait for the end of quiet hours)
+
+
+def at_time(moment: datetime, now: datetime | None = None) -> str:
+    """'08:00 today', '08:00 tomorrow', or '08:00 on Tuesday 8 December', in local time."""
+    local = timezone.localtime(moment)
+    days = (local.date() - timezone.localdate(now or timezone.now())).days
+    day = {0: "today", 1: "tomorrow"}.get(days, f"on {local:%A} {local.day} {local:%B}")
+    return f"{local:%H:%M} {day}"
+
+
+def link_sent(sent, now: datetime | None = None) -> str:
+    """What the link worker is told after "Send them a link now" (`sent` is an
+    outcomes.actions.LinkSent): a link held by quiet hours is not "on its way"."""
+    now = now or timezone.now()
+    what = "text" if sent.channel == "sms" else "email"
+    if sent.goes_at <= now:
+        return f"A new link is on its way to them by {what}."
+    return f"The {what} will be sent at {at_time(sent.goes_at, now)}, after quiet hours."
+
+
+def links_waiting(referral, now: datetime | None = None) -> dict:
+    """Request id → when its newest link will go, for links held by quiet hours, so the
+    person's page does not say "Sent" for a text that has not gone."""
+    from notifications.models import Message
+
+    now = now or timezone.now()
+    waiting = {}
+    for reference, send_after in (
+        Message.objects.filter(
+            referral=referral,
+            person__isnull=False,
+            status=Message.Status.QUEUED,
+            send_after__gt=now,
+            reference__startswith="questionnaire:",
+        )
+        .order_by("send_after")
+        .values_list("reference", "send_after")
+    ):
+        waiting[reference.split(":")[1]] = at_time(send_after, now)
+    return waiting

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core import audit
@@ -47,7 +47,10 @@ class PersonDetails:
 
 
 class DuplicateReferral(ActionError):
-    """The person already has an open episode with this service."""
+    """The referrer's own organisation already has an open referral of the person with this
+    service. Raised only then: it tells them nothing they cannot see in their own list. Anyone
+    else's referral of someone already referred is taken and held for triage instead
+    (`Referral.possible_duplicate_of`), so a referrer never learns of another's referral."""
 
     def __init__(self, existing: Referral):
         super().__init__(
@@ -59,14 +62,21 @@ class DuplicateReferral(ActionError):
 
 
 class PossibleDuplicatePerson(ActionError):
-    """Someone with the same name, date of birth and postcode exists (no NHS number given)."""
+    """No NHS number was given, and the referrer's own organisation already has an open
+    referral of someone with the same family name, date of birth and postcode with this
+    service. Raised only then, like `DuplicateReferral`: a match on anyone else's referral is
+    taken and held for triage, never mentioned (the referrer would learn the person is known)."""
 
-    def __init__(self, matches):
+    def __init__(self, existing: Referral):
+        person = existing.person
         super().__init__(
-            "A person with the same family name, date of birth and postcode has been referred "
-            "before. If this is a different person, confirm it below."
+            f"Your organisation already has an open referral of {person.full_name}, born "
+            f"{person.date_of_birth:%-d %B %Y}, {person.postcode}, received "
+            f"{timezone.localtime(existing.received_at):%-d %B %Y}. If this is them, add anything "
+            "new by contacting the service rather than referring again. If this is a different "
+            "person, confirm it below."
         )
-        self.matches = matches
+        self.existing = existing
 
 
 @transaction.atomic
@@ -84,7 +94,11 @@ def create_referral(
     registered_practice: Organisation | None = None,
 ) -> Referral:
     """`registered_practice`: the person's own GP practice when someone else refers them
-    (a self-referral says which it is); a practice referring is taken as theirs."""
+    (a self-referral says which it is); a practice referring is taken as theirs.
+
+    If someone else already has an open referral of the person with the service, this one is
+    taken all the same and flagged for triage as a possible duplicate: the answer to the
+    referrer is the same as for any new referral."""
     if by is not None:
         require_permission(by, Permission.REFERRAL_CREATE)
     if not consent_to_contact:
@@ -95,48 +109,100 @@ def create_referral(
         raise ActionError("Choose at least one reason for referral", field="needs")
     if service.kind != Organisation.Kind.LINK_WORKER_SERVICE:
         raise ActionError(f"{service} does not take social prescribing referrals")
-
-    subject = _find_or_create_person(
-        area=service.area,
-        details=person,
-        confirmed_new_person=confirmed_new_person,
-        practice=referring_organisation
+    arguments = {
+        "by": by,
+        "service": service,
+        "details": person,
+        "needs": needs,
+        "context": context,
+        "source": source,
+        "referring_organisation": referring_organisation,
+        "confirmed_new_person": confirmed_new_person,
+        "practice": referring_organisation
         if referring_organisation and referring_organisation.kind == Organisation.Kind.GP_PRACTICE
         else registered_practice,
-    )
-    existing = Referral.objects.open().filter(person=subject, service=service).first()
-    if existing:
-        raise DuplicateReferral(existing)
-
-    now = timezone.now()
+    }
     try:
         with transaction.atomic():
-            referral = Referral.objects.create(
-                area=service.area,
-                person=subject,
-                service=service,
-                source=source,
-                referring_organisation=referring_organisation,
-                referrer=by,
-                context=context,
-                consent_to_contact=True,
-                received_at=now,
-                status=Status.RECEIVED,
-                status_changed_at=now,
-                first_contact_remind_on=add_working_days(
-                    timezone.localdate(now), service.reminder_working_days
-                ),
-                first_contact_due=add_working_days(
-                    timezone.localdate(now), service.response_working_days
-                ),
-            )
+            return _create_referral(**arguments)
     except IntegrityError:
-        # Another request created the open episode between our check and our insert.
-        raise DuplicateReferral(
-            Referral.objects.open()
-            .select_related("person", "service")
-            .get(person=subject, service=service)
-        ) from None
+        # Two referrals of a person new to us arrived at once and the other one's person or
+        # episode was inserted first (a unique constraint decided, after it committed). Look
+        # again: this one is now that person's duplicate, or the same referrer's repeat.
+        return _create_referral(**arguments)
+
+
+def _create_referral(
+    *,
+    by,
+    service,
+    details: PersonDetails,
+    needs,
+    context,
+    source,
+    referring_organisation,
+    confirmed_new_person,
+    practice,
+) -> Referral:
+    area = service.area
+    known = None
+    if details.nhs_number:
+        known = (
+            Person.objects.select_for_update()
+            .filter(area=area, nhs_number=details.nhs_number)
+            .first()
+        )
+        own = _own_open_referral(service, referring_organisation, known, details.nhs_number)
+        if own:
+            raise DuplicateReferral(own)
+        duplicate_of = _open_referral(service, [known] if known else [])
+    else:
+        # No NHS number: the same family name, date of birth and postcode is only a likely
+        # match (twins share all three), so it is never joined to that person's record. As
+        # with an NHS number, the referrer is told only of its own organisation's open
+        # referral (it can see that one; it may be someone else, so it can confirm and go
+        # on); anyone else's open episode just flags this one for triage.
+        matches = Person.objects.filter(
+            area=area,
+            date_of_birth=details.date_of_birth,
+            family_name__iexact=details.family_name,
+            postcode=details.postcode,
+        )
+        own = _own_open_referral_by_details(service, referring_organisation, matches)
+        if own and not confirmed_new_person:
+            raise PossibleDuplicatePerson(own)
+        duplicate_of = _open_referral(service, matches)
+
+    if duplicate_of:
+        # Someone else's open episode, probably of this person. Take the referral, but keep it
+        # (and what it says about them) apart from that person's record until triage decides:
+        # the referrer sees only what they sent, and the episode's details stay as they are.
+        subject = _new_person(area, details, practice, nhs_number="")
+    elif known:
+        subject = _update_person(known, details, practice)
+    else:
+        subject = _new_person(area, details, practice, nhs_number=details.nhs_number)
+
+    now = timezone.now()
+    referral = Referral.objects.create(
+        area=area,
+        person=subject,
+        service=service,
+        source=source,
+        referring_organisation=referring_organisation,
+        referrer=by,
+        context=context,
+        consent_to_contact=True,
+        received_at=now,
+        status=Status.RECEIVED,
+        status_changed_at=now,
+        first_contact_remind_on=add_working_days(
+            timezone.localdate(now), service.reminder_working_days
+        ),
+        first_contact_due=add_working_days(timezone.localdate(now), service.response_working_days),
+        possible_duplicate_of=duplicate_of,
+        referred_nhs_number=details.nhs_number if duplicate_of else "",
+    )
     referral.needs.set(needs)
     ReferralEvent.objects.create(
         referral=referral,
@@ -148,12 +214,74 @@ def create_referral(
         detail=", ".join(n.label for n in needs),
         concept=Concept.objects.filter(key=REFERRAL_RECEIVED_CONCEPT).first(),
     )
-    audit.record_change(by=by, verb="create_referral", obj=referral, person=subject)
+    if duplicate_of:
+        # On the open episode's timeline for its link worker (never shown to its referrer).
+        ReferralEvent.objects.create(
+            referral=duplicate_of,
+            at=now,
+            by=by,
+            kind=ReferralEvent.Kind.REFERRED_AGAIN,
+            summary=f"Possibly referred again ({referral.get_source_display().lower()}): "
+            "waiting at triage",
+            detail=", ".join(n.label for n in needs),
+        )
+    audit.record_change(
+        by=by,
+        verb="create_referral",
+        obj=referral,
+        person=subject,
+        possible_duplicate_of=str(duplicate_of.pk) if duplicate_of else "",
+    )
     return referral
 
 
-def _find_or_create_person(*, area, details: PersonDetails, confirmed_new_person, practice):
-    contact = {
+def _own_open_referral(service, organisation, known, nhs_number) -> Referral | None:
+    """The referrer organisation's own open referral of this NHS number, if any: either
+    episode of the person, or one it sent before that is still held as a possible duplicate."""
+    if organisation is None:
+        return None  # a self-referral could be anyone: never tell
+    same = Q(referred_nhs_number=nhs_number)
+    if known:
+        same |= Q(person=known)
+    return (
+        Referral.objects.open()
+        .filter(same, service=service, referring_organisation=organisation)
+        .select_related("person", "service")
+        .order_by("received_at")
+        .first()
+    )
+
+
+def _own_open_referral_by_details(service, organisation, matches) -> Referral | None:
+    """The referrer organisation's own open referral of someone matching on family name,
+    date of birth and postcode (an episode, or one of its own still held as a possible
+    duplicate), if any."""
+    if organisation is None:
+        return None  # a self-referral could be anyone: never tell
+    return (
+        Referral.objects.open()
+        .filter(person__in=matches, service=service, referring_organisation=organisation)
+        .select_related("person", "service")
+        .order_by("received_at")
+        .first()
+    )
+
+
+def _open_referral(service, people) -> Referral | None:
+    """The open episode (not a referral held as a possible duplicate) of any of `people`:
+    a list or a queryset."""
+    if isinstance(people, list) and not people:
+        return None
+    return (
+        Referral.objects.open()
+        .filter(person__in=people, service=service, possible_duplicate_of__isnull=True)
+        .order_by("received_at")
+        .first()
+    )
+
+
+def _contact_fields(details: PersonDetails) -> dict:
+    return {
         "given_name": details.given_name,
         "family_name": details.family_name,
         "date_of_birth": details.date_of_birth,
@@ -165,50 +293,38 @@ def _find_or_create_person(*, area, details: PersonDetails, confirmed_new_person
         "emails_allowed": details.emails_allowed and bool(details.email),
         "consent_recorded_at": timezone.now(),
     }
+
+
+def _about_fields(details: PersonDetails) -> dict:
     # What they told us about themselves is kept unless a new referral says otherwise.
-    about = {k: v for k, v in (("sex", details.sex), ("ethnicity", details.ethnicity)) if v}
-    if details.nhs_number:
-        person = (
-            Person.objects.select_for_update()
-            .filter(area=area, nhs_number=details.nhs_number)
-            .first()
-        )
-        if person:
-            # The newest referral carries the newest contact details.
-            if person.phone != details.phone:
-                person.phone_failed_at = None
-            if person.email != details.email:
-                person.email_failed_at = None
-            for field, value in {**contact, **about}.items():
-                setattr(person, field, value)
-            if practice:
-                person.registered_practice = practice
-            person.save()
-            return person
-    elif not confirmed_new_person:
-        matches = list(
-            Person.objects.filter(
-                area=area,
-                date_of_birth=details.date_of_birth,
-                family_name__iexact=details.family_name,
-                postcode=details.postcode,
-            )[:5]
-        )
-        if matches:
-            raise PossibleDuplicatePerson(matches)
-    try:
-        with transaction.atomic():
-            return Person.objects.create(
-                area=area,
-                nhs_number=details.nhs_number,
-                registered_practice=practice,
-                **contact,
-                **about,
-            )
-    except IntegrityError:
-        return Person.objects.get(area=area, nhs_number=details.nhs_number)
+    return {k: v for k, v in (("sex", details.sex), ("ethnicity", details.ethnicity)) if v}
 
 
+def _update_person(person: Person, details: PersonDetails, practice) -> Person:
+    # The newest referral carries the newest contact details.
+    if person.phone != details.phone:
+        person.phone_failed_at = None
+    if person.email != details.email:
+        person.email_failed_at = None
+    for field, value in {**_contact_fields(details), **_about_fields(details)}.items():
+        setattr(person, field, value)
+    if practice:
+        person.registered_practice = practice
+    person.save()
+    return person
+
+
+def _new_person(area, details: PersonDetails, practice, *, nhs_number: str) -> Person:
+    return Person.objects.create(
+        area=area,
+        nhs_number=nhs_number,
+        registered_practice=practice,
+        **_contact_fields(details),
+        **_about_fields(details),
+    )
+
+
+@transaction.atomic
 def claim(referral: Referral, version: int) -> Referral:
     """Take the referral for this change if nobody changed it since `version` was read.
 
@@ -227,6 +343,7 @@ def claim(referral: Referral, version: int) -> Referral:
     return referral
 
 
+@transaction.atomic
 def change_status(
     referral: Referral, target: Status, *, by, at=None, summary=None, detail="", concept=None
 ) -> ReferralEvent:
@@ -284,6 +401,30 @@ def decline_referral(
     audit.record_change(
         by=by, verb="decline_referral", obj=referral, person=referral.person, reason=reason
     )
+    episode = referral.possible_duplicate_of
+    if reason == Referral.DeclineReason.DUPLICATE and episode and episode.is_open:
+        # Merged: what the second referral said goes onto the open episode's timeline.
+        ReferralEvent.objects.create(
+            referral=episode,
+            at=timezone.now(),
+            by=by,
+            kind=ReferralEvent.Kind.REFERRED_AGAIN,
+            summary="Second referral merged in: "
+            f"{referral.referring_organisation or referral.get_source_display()}, "
+            f"received {timezone.localtime(referral.received_at):%d %B %Y}",
+            detail="\n".join(
+                part
+                for part in (", ".join(n.label for n in referral.needs.all()), referral.context)
+                if part
+            ),
+        )
+        audit.record_change(
+            by=by,
+            verb="merge_duplicate_referral",
+            obj=episode,
+            person=episode.person,
+            duplicate=str(referral.pk),
+        )
     return referral
 
 
@@ -350,6 +491,7 @@ def allocate_referral(*, by, referral: Referral, version: int, worker) -> Referr
     return referral
 
 
+@transaction.atomic
 def schedule_next_action(referral: Referral) -> None:
     """Derive the caseload's "next action" from the episode's state (caller saves)."""
     if referral.status == Status.ALLOCATED:
@@ -371,7 +513,6 @@ def schedule_next_action(referral: Referral) -> None:
         referral.next_action_due = None
 
 
-@transaction.atomic
 @transaction.atomic
 def record_about(*, by, referral: Referral, sex: str, ethnicity: str) -> Person:
     """Equality monitoring, as the person chose to answer: optional, "prefer not to say"
@@ -395,6 +536,7 @@ def record_about(*, by, referral: Referral, sex: str, ethnicity: str) -> Person:
     return person
 
 
+@transaction.atomic
 def record_consent(
     *,
     by,

@@ -1,14 +1,13 @@
 """Referrals in a CSV (docs/referrals-template.csv): every row checked, every problem named
 with its line, field and rule; made all together or not at all."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core import csv_safe
 from referrals import validators
 from referrals.actions import PersonDetails
 from referrals.demographics import EthnicCategory, Sex
@@ -50,18 +49,22 @@ def problem(line, field, rule) -> dict:
 
 def read(text: str) -> tuple[list[dict], list[dict]]:
     """(rows with their line numbers, problems with the file itself)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        return [], [problem(1, ", ".join(missing), "missing columns: use the template")]
+    reader = csv_safe.dict_reader(text, max_rows=MAX_ROWS)
     rows = []
-    for row in reader:
-        rows.append(
-            {"line": reader.line_num, **{k.strip(): (v or "").strip() for k, v in row.items() if k}}
-        )
-        if len(rows) > MAX_ROWS:
-            return [], [problem(reader.line_num, "-", f"at most {MAX_ROWS:,} rows in one file")]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            return [], [problem(1, ", ".join(missing), "missing columns: use the template")]
+        for row in reader:
+            rows.append(
+                {
+                    "line": reader.line_num,
+                    **{k.strip(): (v or "").strip() for k, v in row.items() if k},
+                }
+            )
+    except csv_safe.CsvRefused as refused:
+        return [], [problem(refused.line, "-", refused.message)]
     if not rows:
         return [], [problem(2, "-", "the file has no rows")]
     return rows, []

@@ -10,26 +10,36 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core.batches import in_batches
 from core.permissions import Role
 from notifications.actions import email_staff
 from referrals.models import Referral, ReferralEvent
+
+CLOCK_BATCH = 1000  # rows loaded at a time
 
 
 def run_clock(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now)
+    # Every one due, a batch at a time; each dealt with is marked and leaves the set.
     waiting = Referral.objects.filter(first_contact_at__isnull=True, closed_at__isnull=True)
     reminded = sum(
-        _remind(pk, now)
-        for pk in waiting.filter(
-            first_contact_reminded_at__isnull=True, first_contact_remind_on__lte=today
-        ).values_list("pk", flat=True)[:1000]
+        _remind(referral.pk, now)
+        for referral in in_batches(
+            waiting.filter(
+                first_contact_reminded_at__isnull=True, first_contact_remind_on__lte=today
+            ).only("pk"),
+            size=CLOCK_BATCH,
+        )
     )
     escalated = sum(
-        _escalate(pk, now)
-        for pk in waiting.filter(
-            first_contact_escalated_at__isnull=True, first_contact_due__lte=today
-        ).values_list("pk", flat=True)[:1000]
+        _escalate(referral.pk, now)
+        for referral in in_batches(
+            waiting.filter(
+                first_contact_escalated_at__isnull=True, first_contact_due__lte=today
+            ).only("pk"),
+            size=CLOCK_BATCH,
+        )
     )
     return {"reminded": reminded, "escalated": escalated}
 

@@ -151,6 +151,7 @@ class Referral(BaseModel):
         NEEDS_CLINICAL_CARE = "needs_clinical_care", "Needs clinical care first"
         SAFEGUARDING = "safeguarding", "Safeguarding concern – escalated"
         OUT_OF_AREA = "out_of_area", "Lives outside the service's area"
+        DUPLICATE = "duplicate", "Already referred: merged with their open referral"
         OTHER = "other", "Other"
 
     area = models.ForeignKey("organisations.Area", on_delete=models.PROTECT, related_name="+")
@@ -197,6 +198,21 @@ class Referral(BaseModel):
     next_action = models.CharField(max_length=60, blank=True)
     next_action_due = models.DateField(null=True, blank=True)
 
+    # Someone else's open episode of (probably) the same person with this service, found when
+    # this referral arrived. The referrer is not told (it is not theirs to know): the
+    # referral is taken, held apart on a person record of its own, and triage merges it into
+    # that episode (declines it as a duplicate) or, if it is someone else, accepts it.
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="possible_duplicates",
+    )
+    # The NHS number as the referrer gave it, when the referral is held apart from the
+    # person record that has that number (a possible duplicate): see `nhs_number`.
+    referred_nhs_number = models.CharField(max_length=10, blank=True)
+
     decline_reason = models.CharField(max_length=30, choices=DeclineReason.choices, blank=True)
     redirected_to = models.CharField(max_length=200, blank=True)
     triage_note = models.TextField(blank=True)
@@ -242,6 +258,10 @@ class Referral(BaseModel):
                 ),
                 name="referral_closed_at_iff_closed",
             ),
+            models.CheckConstraint(
+                condition=Q(referred_nhs_number="") | Q(referred_nhs_number__regex=r"^[0-9]{10}$"),
+                name="referral_referred_nhs_number_ten_digits",
+            ),
         ]
         indexes = [
             models.Index(fields=["service", "status", "received_at"], name="referral_queue"),
@@ -274,6 +294,12 @@ class Referral(BaseModel):
     def is_open(self):
         return self.status in OPEN
 
+    @property
+    def nhs_number(self) -> str:
+        """The NHS number as this referral knows it: a possible duplicate's own person
+        record has none (another record has it), so the referrer's is kept here."""
+        return self.referred_nhs_number or self.person.nhs_number
+
 
 class ReferralEvent(BaseModel):
     """The person's timeline: an immutable row for everything that happened to the episode."""
@@ -300,6 +326,7 @@ class ReferralEvent(BaseModel):
         MESSAGE_BACK = "message_back", "Message back to the referrer"
         HEALTHCARE_USE = "healthcare_use", "GP and A&E use"
         ABOUT = "about", "About them (equality monitoring)"
+        REFERRED_AGAIN = "referred_again", "Referred again"
         DISCHARGED = "discharged", "Discharged"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")

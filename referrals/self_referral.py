@@ -10,10 +10,12 @@ from django.core import signing
 from django.db.models import Q
 from django.utils import timezone
 
+from core.client_address import client_address
 from directory.search import expand
-from geography.lookup import PostcodeError, distance_km, locate
+from geography.grid import Box
+from geography.lookup import PostcodeError, bounding_box, distance_km, locate
 from organisations.models import Organisation
-from referrals.models import Need, Referral, SelfReferralAttempt
+from referrals.models import Need, SelfReferralAttempt
 
 MIN_SECONDS = 4  # people take longer than this to fill the form; scripts do not
 MAX_AGE = timedelta(hours=3)
@@ -40,7 +42,7 @@ def too_fast_or_stale(token: str) -> str:
 
 def address_hash(request) -> str:
     # Kept only as a keyed hash, and only for an hour's counting.
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()
 
 
@@ -70,25 +72,43 @@ def find_practices(text: str):
     return Organisation.objects.filter(query, kind=Organisation.Kind.GP_PRACTICE).order_by("name")
 
 
+# Rings searched around a self-referrer's place, widening until a practice is found; a grid
+# cell is about 5.5 km, so the first ring is a few cells and the last a few hundred.
+NEAREST_PRACTICE_RINGS_KM = (3, 6, 12, 25, 50)
+NEAREST_PRACTICE_MAX_KM = NEAREST_PRACTICE_RINGS_KM[-1]
+
+
 def nearest_practice(postcode: str):
     """For someone not registered with a GP: the practice nearest their postcode, which
-    decides the area (and so the service) their referral goes to."""
+    decides the area (and so the service) their referral goes to; None if there is none
+    within NEAREST_PRACTICE_MAX_KM (or the postcode is not known).
+
+    Practices carry their place and grid cell (kept by `organisations.actions`), so this
+    reads only the cells around the person, one widening ring at a time (one indexed query
+    each, a handful in all, however many practices England has). A practice in a farther
+    cell can be nearer than one in a nearer cell, so the search goes on until the ring's
+    radius reaches the best distance found: every practice closer than that has been seen."""
     try:
         place = locate(postcode)
     except PostcodeError:
         return None
-    best = None
-    for practice in Organisation.objects.filter(kind=Organisation.Kind.GP_PRACTICE).exclude(
-        postcode=""
-    )[:5000]:
-        try:
-            there = locate(practice.postcode)
-        except PostcodeError:
-            continue
-        km = distance_km(place.latitude, place.longitude, there.latitude, there.longitude)
-        if best is None or km < best[0]:
-            best = (km, practice)
-    return best[1] if best else None
+    practices = Organisation.objects.filter(kind=Organisation.Kind.GP_PRACTICE)
+    seen: set[int] = set()
+    best = None  # (km, pk as text for a stable tie-break, pk)
+    for radius in NEAREST_PRACTICE_RINGS_KM:
+        box = Box.around(*bounding_box(place.latitude, place.longitude, radius))
+        ring = set(box.cells()) - seen
+        seen |= ring
+        for pk, lat, lon in practices.filter(cell__in=sorted(ring)).values_list(
+            "pk", "latitude", "longitude"
+        ):
+            km = distance_km(place.latitude, place.longitude, lat, lon)
+            if km <= NEAREST_PRACTICE_MAX_KM and (best is None or (km, str(pk)) < best[:2]):
+                best = (km, str(pk), pk)
+        # The box holds every point within `radius`, so nothing unseen is nearer than this.
+        if best is not None and best[0] <= radius:
+            break
+    return practices.get(pk=best[2]) if best else None
 
 
 PLAIN_NEEDS = {
@@ -104,12 +124,6 @@ PLAIN_NEEDS = {
     "carer": "I look after someone and need support",
     "bereavement": "Someone close to me has died",
 }
-
-
-def open_referral_of(people, service):
-    """An open referral of any of these people (a self-referral's likely matches) with the
-    service, used only to tell them they are already referred (never shown)."""
-    return Referral.objects.open().filter(person__in=people, service=service).first()
 
 
 def needs_from_words(text: str) -> list[Need]:

@@ -29,20 +29,21 @@ def process_bulk_upload(upload_id: str) -> str:
     )
     checked = []
     needs = bulk.needs_by_code()
-    seen: dict[str, int] = {}
+    seen: dict[object, int] = {}
     for number, row in enumerate(rows, start=1):
         result, row_problems = bulk.check(row, needs)
         problems += row_problems
-        if result and result.person.nhs_number:
-            if result.person.nhs_number in seen:
-                problems.append(
-                    bulk.problem(
-                        result.line,
-                        "nhs_number",
-                        f"the same person as line {seen[result.person.nhs_number]}",
-                    )
-                )
-            seen.setdefault(result.person.nhs_number, result.line)
+        if result:
+            # The same person twice in one file: by NHS number, or without one by family
+            # name, date of birth and postcode (the match create_referral makes).
+            key = _same_person_key(result.person)
+            if key in seen:
+                same = f"the same person as line {seen[key]}"
+                if not result.person.nhs_number:
+                    same += " (last name, date of birth and postcode): if they are two people, "
+                    same += "add their NHS numbers"
+                problems.append(bulk.problem(result.line, "nhs_number", same))
+            seen.setdefault(key, result.line)
         if result:
             checked.append(result)
         if number % PROGRESS_EVERY == 0:
@@ -75,6 +76,12 @@ def process_bulk_upload(upload_id: str) -> str:
     return f"{created} referrals"
 
 
+def _same_person_key(person) -> object:
+    if person.nhs_number:
+        return person.nhs_number
+    return (person.family_name.casefold(), person.date_of_birth, person.postcode)
+
+
 @transaction.atomic
 def _make_all(upload, rows, service) -> int:
     problems = []
@@ -91,6 +98,9 @@ def _make_all(upload, rows, service) -> int:
                     source=Referral.Source.BULK,
                     referring_organisation=upload.organisation,
                 )
+        # Both are raised only for this organisation's own open referral, which it can see
+        # (see create_referral): anyone else's referral of the person is never mentioned,
+        # the row is taken and the service's triage sees the possible duplicate.
         except DuplicateReferral:
             problems.append(
                 bulk.problem(
@@ -102,8 +112,9 @@ def _make_all(upload, rows, service) -> int:
                 bulk.problem(
                     row.line,
                     "nhs_number",
-                    "someone with this name, date of birth and postcode is known: "
-                    "add their NHS number",
+                    "you already have an open referral of someone with this name, date of "
+                    "birth and postcode: leave the row out if it is them, or add their NHS "
+                    "number",
                 )
             )
     if problems:

@@ -9,13 +9,13 @@ are reduced to the month, ages to bands, places to practice and deprivation deci
 Streamed: rows are read and written a chunk at a time, so memory stays flat however many
 referrals there are."""
 
-import csv
 import hashlib
 import hmac
 import io
 from collections import defaultdict
 from collections.abc import Iterator
 
+from core import csv_safe
 from organisations.models import Area, Organisation, PrimaryCareNetwork
 from reporting.labels import MEASURES
 from reporting.models import ExtractRecipient, FactTag, OutcomeFact
@@ -167,7 +167,7 @@ def _chunk(recipient, chunk, areas, practices, pcns) -> Iterator[list]:
 def csv_lines(recipient: ExtractRecipient, facts) -> Iterator[str]:
     """The extract as CSV text, a chunk of lines at a time."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_safe.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     for count, row in enumerate(rows(recipient, facts), start=1):
         writer.writerow(row)

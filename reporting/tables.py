@@ -6,11 +6,11 @@ figures leave the service, secondary suppression across the identities the table
 (parts that add up to a total), and hides a derived figure — a rate, a mean, a median —
 whenever it rests on fewer than 8 people or on a hidden count."""
 
-import csv
 import io
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
+from core import csv_safe
 from reporting import suppression
 
 NOT_SHOWN = "–"
@@ -41,7 +41,7 @@ class Table:
 
     def csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_safe.writer(out, lineterminator="\n")
         writer.writerow([c.label for c in self.columns])
         for row in [*self.rows, *([self.total] if self.total else [])]:
             writer.writerow([c.text for c in row])

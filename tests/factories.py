@@ -52,6 +52,7 @@ def practice(area, **kw):
         name=kw.get("name", f"Practice {i}"),
         ods_code=f"K{i:05d}",
         pcn=pcn,
+        postcode=kw.get("postcode", ""),
     )
 
 

@@ -11,6 +11,13 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _background_status_uncached(settings):
+    # Team leads' pages ask once whether background work is behind (core/background.py) and
+    # reuse the answer for a while; count that query on every page, so counts compare.
+    settings.BACKGROUND_STATUS_CACHE_SECONDS = 0
+
+
 def count_queries(client, url):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)

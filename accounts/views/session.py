@@ -1,12 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.decorators import method_decorator
 
-from accounts import throttle
+from accounts import devices, throttle
 from core import audit
+from core.client_address import client_address
 from core.forms import ActionFormMixin
+
+# One message for every limit, whether or not the account exists.
+TOO_MANY = (
+    "Too many failed attempts to sign in. Wait 15 minutes and try again, or sign in from a "
+    "browser you have signed in from before."
+)
 
 
 class SignInForm(ActionFormMixin, AuthenticationForm):
@@ -23,14 +30,20 @@ class SignInForm(ActionFormMixin, AuthenticationForm):
         self.fields["password"].error_messages["required"] = "Enter your password"
 
     def clean(self):
-        email = self.cleaned_data.get("username") or ""
-        if email and throttle.is_locked(email):
-            raise ValidationError(
-                "Too many failed attempts to sign in with this email address. Wait 15 minutes "
-                "and try again, or ask your administrator to reset your password.",
-                code="locked",
-            )
-        return super().clean()
+        email = self.cleaned_data.get("username")
+        if not email or not self.cleaned_data.get("password"):
+            return self.cleaned_data  # the empty field says so
+        # Recorded before the password is checked, so that parallel guesses count each other.
+        attempt = throttle.begin(self.request, email)
+        if attempt.refused:
+            raise ValidationError(TOO_MANY, code="locked")
+        try:
+            super().clean()
+        except ValidationError:
+            throttle.finish(attempt, user=None)
+            raise
+        throttle.finish(attempt, user=self.get_user())
+        return self.cleaned_data
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -41,19 +54,12 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        throttle.record_attempt(form.cleaned_data["username"], succeeded=True)
-        audit.record_auth(by=form.get_user(), verb="sign_in")
+        devices.remember_device(response, self.request, form.get_user())
         return response
-
-    def form_invalid(self, form):
-        email = self.request.POST.get("username", "")
-        if email and not form.has_error(NON_FIELD_ERRORS, "locked"):
-            throttle.record_attempt(email, succeeded=False)
-        return super().form_invalid(form)
 
 
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            audit.record_auth(by=request.user, verb="sign_out")
+            audit.record_auth(by=request.user, verb="sign_out", address=client_address(request))
         return super().post(request, *args, **kwargs)

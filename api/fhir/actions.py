@@ -56,8 +56,14 @@ def revoke_api_client(*, by, client: ApiClient) -> ApiClient:
     return client
 
 
+@transaction.atomic
 def receive_service_request(*, client: ApiClient, data) -> tuple[Referral, bool]:
-    """(referral, created). Raises FhirError with every problem named."""
+    """(referral, created). Raises FhirError with every problem named.
+
+    A person someone else has already referred (by NHS number, or without one by family name,
+    date of birth and postcode) is taken like anyone new (201): the service's triage sees the
+    possible duplicate, and the client learns nothing about the other referral. Only the
+    client's own organisation's open referral of them is a 409."""
     incoming = parse_service_request(data)
     organisation = client.organisation
     if incoming.requester_ods != organisation.ods_code:
@@ -123,19 +129,27 @@ def receive_service_request(*, client: ApiClient, data) -> tuple[Referral, bool]
 
 def _refuse_duplicate(error) -> None:
     if isinstance(error, referral_actions.DuplicateReferral):
+        # Only ever the client's own organisation's referral (see create_referral), which it
+        # can read already: naming it tells it nothing new.
         raise FhirError.one(
             409,
             "duplicate",
-            "This person already has an open referral with the service: add anything new by "
-            "contacting the service rather than referring again",
+            "Your organisation already has an open referral of this person with the service "
+            f"(ServiceRequest/{error.existing.pk}): add anything new by contacting the "
+            "service rather than referring again",
             "ServiceRequest.subject",
         ) from None
     if isinstance(error, referral_actions.PossibleDuplicatePerson):
+        # Again only the client's own organisation's referral. A match on anyone else's is
+        # taken (201) and flagged for triage: "known before" would tell the client too much.
         raise FhirError.one(
             409,
             "duplicate",
-            "A person with the same family name, date of birth and postcode has been referred "
-            "before: send their NHS number so we can tell them apart",
+            "Your organisation already has an open referral with the service of someone with "
+            f"the same family name, date of birth and postcode (ServiceRequest/"
+            f"{error.existing.pk}): if it is them, add anything new by contacting the service "
+            "rather than referring again; if not, send their NHS number so we can tell them "
+            "apart",
             "ServiceRequest.contained.identifier",
         ) from None
     raise error
@@ -152,5 +166,6 @@ def _existing(organisation, system, value) -> Referral | None:
     return submission.referral if submission else None
 
 
+@transaction.atomic
 def touch(client: ApiClient) -> None:
     ApiClient.objects.filter(pk=client.pk).update(last_used_at=timezone.now())

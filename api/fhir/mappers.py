@@ -207,13 +207,12 @@ def _needs(resource, issues):
         )
         return [], []
     needs, unmapped = {}, []
+    mapped = _reason_mappings(reasons)
     for index, concept in enumerate(reasons):
         matched = False
         for coding in concept.coding or []:
-            for mapping in ReasonMapping.objects.filter(
-                system=coding.system or "", code=coding.code or ""
-            ).select_related("need"):
-                needs[mapping.need.code] = mapping.need
+            for need in mapped.get((coding.system or "", coding.code or ""), []):
+                needs[need.code] = need
                 matched = True
         if not matched:
             text = concept.text or ", ".join(
@@ -233,6 +232,21 @@ def _needs(resource, issues):
         if other:
             needs["other"] = other
     return list(needs.values()), [u for u in unmapped if u]
+
+
+def _reason_mappings(reasons) -> dict[tuple[str, str], list[Need]]:
+    """(system, code) → needs, for every coding at once: one query however many there are."""
+    wanted = {(c.system or "", c.code or "") for concept in reasons for c in concept.coding or []}
+    found: dict[tuple[str, str], list[Need]] = {}
+    codes = {code for _, code in wanted if code}
+    if not codes:
+        return found
+    for mapping in (
+        ReasonMapping.objects.filter(code__in=codes).select_related("need").order_by("pk")
+    ):
+        if (mapping.system, mapping.code) in wanted:
+            found.setdefault((mapping.system, mapping.code), []).append(mapping.need)
+    return found
 
 
 def _requester(resource, contained, issues) -> tuple[str, str]:
@@ -337,7 +351,7 @@ def task(referral: Referral) -> dict:
         "businessStatus": {"text": referral.get_status_display()},
         "focus": {"reference": f"ServiceRequest/{referral.pk}"},
         "basedOn": [{"reference": f"ServiceRequest/{referral.pk}"}],
-        "for": _patient_reference(referral.person),
+        "for": _patient_reference(referral),
         "authoredOn": referral.received_at.isoformat(),
         "lastModified": last_updated(referral).isoformat(),
         "requester": _organisation_reference(referral.referring_organisation),
@@ -397,7 +411,7 @@ def service_request(referral: Referral) -> dict:
         else {
             "resourceType": "ServiceRequest",
             "intent": "order",
-            "subject": _patient_reference(referral.person),
+            "subject": _patient_reference(referral),
             "requester": _organisation_reference(referral.referring_organisation),
             "reasonCode": [
                 {"coding": [{"system": NEEDS_SYSTEM, "code": n.code, "display": n.label}]}
@@ -412,10 +426,11 @@ def service_request(referral: Referral) -> dict:
     return resource
 
 
-def _patient_reference(person) -> dict:
-    reference = {"display": person.full_name}
-    if person.nhs_number:
-        reference["identifier"] = {"system": NHS_NUMBER, "value": person.nhs_number}
+def _patient_reference(referral) -> dict:
+    # The NHS number as the referral knows it: a possible duplicate's is kept on the referral.
+    reference = {"display": referral.person.full_name}
+    if referral.nhs_number:
+        reference["identifier"] = {"system": NHS_NUMBER, "value": referral.nhs_number}
     return reference
 
 

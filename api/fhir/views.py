@@ -6,7 +6,6 @@ its own organisation's referrals. Every error is an OperationOutcome with the ri
 """
 
 import functools
-import json
 import logging
 import uuid
 from datetime import datetime
@@ -17,7 +16,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from api.fhir import actions, capability, mappers
+from api.fhir import actions, capability, limits, mappers
 from api.fhir.errors import FHIR_JSON, FhirError, Issue, error_response, fhir_response
 from api.fhir.models import ApiClient, Scope
 from core import audit
@@ -86,10 +85,7 @@ def _json_body(request):
             "not-supported",
             f"Send the resource as {FHIR_JSON}, not {content_type or 'nothing'}",
         )
-    try:
-        return json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise FhirError.one(400, "structure", f"The body is not valid JSON: {error}") from None
+    return limits.read_json(request)  # size, nesting and list lengths checked first
 
 
 @fhir_view(methods=("GET",))

@@ -8,14 +8,15 @@ GET /api/openreferral/organizations         search, page, per_page
 GET /api/openreferral/organizations/{id}    with its published services
 GET /api/openreferral/taxonomies[/{id}]
 GET /api/openreferral/taxonomy_terms[/{id}]
-GET /api/openreferral/service_at_locations  postcode, proximity (km), page, per_page
+GET /api/openreferral/service_at_locations  postcode, proximity (metres, as HSDS 3.0 says),
+                                            page, per_page, taxonomy_term_id
 GET /api/openreferral/service_at_locations/{id}
 """
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.urls import reverse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Query
 
 from api.openreferral import mappers
 from api.params import BadParameters, Params
@@ -27,6 +28,10 @@ api = NinjaAPI(
     title="Open Referral UK API", version="3.0", urls_namespace="openreferral", description=__doc__
 )
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 100
+# HSDS 3.0 `proximity` is in metres ("Return services that exist within meters from the
+# centroid of the provided postcode"); the search geometry below works in kilometres. 100 km is
+# far beyond any useful walk or bus ride, and keeps the bounding-box prefilter small.
+DEFAULT_PROXIMITY_M, MIN_PROXIMITY_M, MAX_PROXIMITY_M = 10_000, 1, 100_000
 
 
 @api.exception_handler(BadParameters)
@@ -195,18 +200,41 @@ def taxonomy_term(request, id: str):
     return mappers.taxonomy_term(found)
 
 
+def _proximity_metres(p: Params, value):
+    if value in (None, ""):
+        return DEFAULT_PROXIMITY_M
+    try:
+        metres = float(value)
+    except ValueError:
+        p.fail("proximity", f"must be a distance in metres, like 5000, not {value!r}")
+        return DEFAULT_PROXIMITY_M
+    if not MIN_PROXIMITY_M <= metres <= MAX_PROXIMITY_M:
+        p.fail(
+            "proximity",
+            f"must be between {MIN_PROXIMITY_M} and {MAX_PROXIMITY_M} metres "
+            f"({MAX_PROXIMITY_M // 1000} km), not {value!r}",
+        )
+        return DEFAULT_PROXIMITY_M
+    return metres
+
+
 @api.get("/service_at_locations", summary="Services at locations, nearest first with postcode")
 def service_at_locations(
     request,
     page: str | None = None,
     per_page: str | None = None,
     postcode: str | None = None,
-    proximity: str | None = None,
+    proximity: str | None = Query(
+        None,
+        description=f"Metres from the postcode's centroid, {MIN_PROXIMITY_M} to "
+        f"{MAX_PROXIMITY_M}; default {DEFAULT_PROXIMITY_M}. Needs a postcode.",
+    ),
     taxonomy_term_id: str | None = None,
 ):
     p = Params()
     number, size = _paging(p, page, per_page)
-    radius = p.number("proximity", proximity, low=0.1, high=100, default=10.0)
+    metres = _proximity_metres(p, proximity)
+    radius = metres / 1000  # bounding_box and distance_km work in kilometres
     term = p.uuid("taxonomy_term_id", taxonomy_term_id)
     place = None
     if postcode:

@@ -1,28 +1,38 @@
 """The Open Referral UK API, checked against the official HSDS 3.0 JSON schemas."""
 
+import functools
+import gzip
+import hashlib
 import json
+import math
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from directory.models import Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
+from geography.lookup import EARTH_RADIUS_KM, locate
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds-3.0" / "schema"
+# The official schemas, vendored unmodified (see its README for source, commit and licence).
+HSDS = Path(__file__).resolve().parents[1] / "openreferral" / "hsds-3.0"
+SCHEMAS = HSDS / "schema"
 BASE = "/api/openreferral"
 
 
-def schema(name):
+def schema_bytes(name):
+    """The upstream file's bytes; the three large compiled schemas are stored gzipped."""
     path = SCHEMAS / name
-    if not path.exists():
-        pytest.skip(
-            f"HSDS schemas not found at {SCHEMAS} (shared/data is beside the project "
-            "in development and CI)"
-        )
-    return json.loads(path.read_text())
+    if path.exists():
+        return path.read_bytes()
+    return gzip.decompress(path.with_name(path.name + ".gz").read_bytes())
+
+
+@functools.cache  # the compiled schemas are megabytes: parse each once per run
+def schema(name):
+    return json.loads(schema_bytes(name))
 
 
 def assert_valid(instance, schema_name):
@@ -120,15 +130,75 @@ def test_services_filters(client, listings):
 
 def test_service_at_locations_by_postcode_nearest_first(client, listings):
     body = client.get(
-        f"{BASE}/service_at_locations", {"postcode": "NN12 6AB", "proximity": "20"}
+        f"{BASE}/service_at_locations", {"postcode": "NN12 6AB", "proximity": "20000"}
     ).json()
     assert_page(body, "compiled/service_at_location_list.json")
     assert [c["service"]["name"] for c in body["contents"]] == ["Happy Cafe", "Walking group"]
-    near = client.get(f"{BASE}/service_at_locations", {"postcode": "NN12", "proximity": "2"})
+    near = client.get(f"{BASE}/service_at_locations", {"postcode": "NN12", "proximity": "2000"})
     assert near.json()["total_items"] == 1
     one = ServiceAtLocation.objects.first()
     detail = client.get(f"{BASE}/service_at_locations/{one.pk}").json()
     assert_valid(detail, "compiled/service_at_location.json")
+
+
+def test_vendored_schemas_are_the_upstream_files():
+    """The copy under api/openreferral/hsds-3.0 is byte-for-byte upstream (see its README)."""
+    sums = (HSDS / "SHA256SUMS").read_text().split("\n")
+    listed = dict(reversed(line.split()) for line in sums if line.strip())
+    assert len(listed) == 28 and "compiled/service.json" in listed
+    for name, digest in listed.items():
+        assert hashlib.sha256(schema_bytes(name)).hexdigest() == digest, name
+
+
+def test_schemas_are_in_the_project_so_the_contract_tests_never_skip():
+    assert SCHEMAS.is_relative_to(Path(__file__).resolve().parents[2])
+    assert schema("compiled/service.json")["name"] == "service"
+
+
+def near_postcode(area, name, km):
+    """A listing `km` due north of the postcode's centroid."""
+    place = locate("NN12 6AB")
+    north = place.latitude + math.degrees(km / EARTH_RADIUS_KM)
+    return factories.activity(area=area, name=name, latitude=north, longitude=place.longitude)
+
+
+def test_proximity_is_in_metres_as_hsds_says(client, area):
+    # The standard's own words: proximity is "within meters from the centroid of the postcode".
+    described = schema("openapi.json")["components"]["parameters"]["proximity"]["description"]
+    assert "meters" in described
+    near_postcode(area, "At 4 km", 4.0)
+    near_postcode(area, "At 6 km", 6.0)
+
+    def names(proximity):
+        response = client.get(
+            f"{BASE}/service_at_locations", {"postcode": "NN12 6AB", "proximity": proximity}
+        )
+        assert response.status_code == 200, response.json()
+        assert_page(response.json(), "compiled/service_at_location_list.json")
+        return [c["service"]["name"] for c in response.json()["contents"]]
+
+    assert names("5000") == ["At 4 km"]  # 5 km: the one at 6 km is left out
+    assert names("6500") == ["At 4 km", "At 6 km"]
+    assert names("100000") == ["At 4 km", "At 6 km"]
+    assert names("3999") == []
+    assert names("") == ["At 4 km", "At 6 km"]  # default 10,000 m
+
+
+@pytest.mark.parametrize("value", ["100001", "0", "-5000", "5km", "nan"])
+def test_proximity_out_of_range_or_not_metres_is_400_saying_so(client, db, value):
+    response = client.get(
+        f"{BASE}/service_at_locations", {"postcode": "NN12 6AB", "proximity": value}
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["parameter"] == "proximity" and "metres" in error["message"]
+
+
+def test_own_openapi_says_proximity_is_in_metres(client, db):
+    described = client.get(f"{BASE}/openapi.json").json()
+    parameters = described["paths"]["/api/openreferral/service_at_locations"]["get"]["parameters"]
+    [proximity] = [p for p in parameters if p["name"] == "proximity"]
+    assert "Metres" in proximity["description"]
 
 
 def test_taxonomies_and_terms(client, db):

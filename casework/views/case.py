@@ -38,6 +38,7 @@ def case(request, pk):
             .order_by("due_on"),
             "open_alerts": referral.safety_alerts.filter(acknowledged_at__isnull=True),
             "progress": outcome_presenters.progress(referral),
+            "links_waiting": outcome_presenters.links_waiting(referral),
             "messages_back": referral.messages_back.all()[:5],
             "instrument_names": {c: i.name for c, i in instruments.instruments().items()},
             "today": timezone.localdate(),

@@ -83,6 +83,18 @@ def test_import_postcodes(tmp_path):
     assert not Postcode.objects.filter(code__in=["NN12 9ZZ", "ZZ1 1ZZ"]).exists()
 
 
+def test_import_postcodes_places_practices_at_their_full_postcode(tmp_path):
+    from tests import factories
+
+    practice = factories.practice(area=factories.area(), postcode="NN12 6AB")
+    district = practice.latitude
+    path = tmp_path / "onspd.csv"
+    path.write_text("pcds,lat,long,doterm\nNN12 6AB,52.13,-0.99,\n")
+    call_command("import_postcodes", str(path), verbosity=0)
+    practice.refresh_from_db()
+    assert practice.latitude == pytest.approx(52.13) and practice.latitude != district
+
+
 def test_import_postcodes_keeps_the_deprivation_decile_of_english_lsoas(tmp_path):
     path = tmp_path / "onspd.csv"
     # Ranks out of 32,844 English LSOAs: 1 and 3,284 are the most deprived tenth, 3,285

@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta
 from html import unescape
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -299,22 +298,26 @@ def test_messages_between_provider_and_link_worker(client, link_worker, provider
     assert "Write your message" in body
 
 
+# Tests of the clock stop it before any fixture is built (the marker), so the whole story
+# happens on the dates they name, whatever the date the suite runs on.
+
+
+@pytest.mark.time_machine(datetime(2026, 11, 26, 9, tzinfo=LONDON), tick=False)
 def test_reminders_to_the_person_before_and_after_the_first_session(
-    provider, sent, notify, run_tasks
+    time_machine, provider, sent, notify, run_tasks
 ):
     from referrals.models import Person
 
     Person.objects.filter(pk=sent.referral.person_id).update(texts_allowed=True)
     first = datetime(2026, 12, 3, 10, tzinfo=LONDON)
-    with time_machine.travel(datetime(2026, 11, 26, 9, tzinfo=LONDON), tick=False) as clock:
-        actions.accept(by=provider, onward=sent, version=sent.version, first_session_at=first)
-        reminder = Message.objects.get(template__code="session_reminder")
-        follow_up = Message.objects.get(template__code="how_did_it_go")
-        assert reminder.send_after == datetime(2026, 12, 2, 10, tzinfo=LONDON)
-        assert follow_up.send_after == datetime(2026, 12, 4, 11, tzinfo=LONDON)
-        assert "Thursday 3 December at 10:00" in reminder.body
-        clock.move_to(datetime(2026, 12, 2, 10, 1, tzinfo=LONDON))
-        run_tasks()
+    actions.accept(by=provider, onward=sent, version=sent.version, first_session_at=first)
+    reminder = Message.objects.get(template__code="session_reminder")
+    follow_up = Message.objects.get(template__code="how_did_it_go")
+    assert reminder.send_after == datetime(2026, 12, 2, 10, tzinfo=LONDON)
+    assert follow_up.send_after == datetime(2026, 12, 4, 11, tzinfo=LONDON)
+    assert "Thursday 3 December at 10:00" in reminder.body
+    time_machine.move_to(datetime(2026, 12, 2, 10, 1, tzinfo=LONDON))
+    run_tasks()
     reminder.refresh_from_db()
     assert reminder.status == Message.Status.SENT
     assert notify.sent_to("07700900982")[0]["body"].startswith("Hello")
@@ -339,66 +342,62 @@ def test_cancelling_stops_the_persons_reminders(link_worker, provider, sent):
 # The deadline clock: 10 working days to answer, a reminder at 6, the team lead told at 10.
 
 
+# Sent on Friday 18 December 2026: Christmas Day and the Boxing Day substitute (28th) are not
+# working days.
+@pytest.mark.time_machine(datetime(2026, 12, 18, 9, tzinfo=LONDON), tick=False)
 def test_provider_deadline_in_working_days_with_bank_holidays(
-    active_referral, link_worker, listing, provider, team_lead
+    time_machine, active_referral, link_worker, listing, provider, team_lead
 ):
-    # Sent on Friday 18 December 2026: Christmas Day and the Boxing Day substitute (28th)
-    # are not working days.
-    with time_machine.travel(datetime(2026, 12, 18, 9, tzinfo=LONDON), tick=False) as clock:
-        onward = actions.refer_to_activity(
-            by=link_worker, referral=active_referral, service=listing
-        )
-        assert onward.remind_on == date(2026, 12, 30)
-        assert onward.respond_by == date(2027, 1, 6)  # New Year's Day is not counted either
-        clock.move_to(datetime(2026, 12, 29, 9, tzinfo=LONDON))
-        assert actions.run_clock() == {"reminded": 0, "escalated": 0}
-        clock.move_to(datetime(2026, 12, 30, 9, tzinfo=LONDON))
-        assert actions.run_clock() == {"reminded": 1, "escalated": 0}
-        assert actions.run_clock() == {"reminded": 0, "escalated": 0}  # once only
-        assert Message.objects.filter(template__code="provider_reminder", to_user=provider).exists()
-        clock.move_to(datetime(2027, 1, 6, 9, tzinfo=LONDON))
-        assert actions.run_clock() == {"reminded": 0, "escalated": 1}
-        assert Message.objects.filter(
-            template__code="onward_escalation", to_user=team_lead
-        ).exists()
-        assert ReferralEvent.objects.filter(
-            referral=active_referral, summary__contains="has not answered by 6 January"
-        ).exists()
-        clock.move_to(datetime(2027, 1, 8, 9, tzinfo=LONDON))
-        from onward.presenters import answer_due
+    onward = actions.refer_to_activity(by=link_worker, referral=active_referral, service=listing)
+    assert onward.remind_on == date(2026, 12, 30)
+    assert onward.respond_by == date(2027, 1, 6)  # New Year's Day is not counted either
+    time_machine.move_to(datetime(2026, 12, 29, 9, tzinfo=LONDON))
+    assert actions.run_clock() == {"reminded": 0, "escalated": 0}
+    time_machine.move_to(datetime(2026, 12, 30, 9, tzinfo=LONDON))
+    assert actions.run_clock() == {"reminded": 1, "escalated": 0}
+    assert actions.run_clock() == {"reminded": 0, "escalated": 0}  # once only
+    assert Message.objects.filter(template__code="provider_reminder", to_user=provider).exists()
+    time_machine.move_to(datetime(2027, 1, 6, 9, tzinfo=LONDON))
+    assert actions.run_clock() == {"reminded": 0, "escalated": 1}
+    assert Message.objects.filter(template__code="onward_escalation", to_user=team_lead).exists()
+    assert ReferralEvent.objects.filter(
+        referral=active_referral, summary__contains="has not answered by 6 January"
+    ).exists()
+    time_machine.move_to(datetime(2027, 1, 8, 9, tzinfo=LONDON))
+    from onward.presenters import answer_due
 
-        onward.refresh_from_db()
-        assert answer_due(onward)["text"] == "Answer overdue by 2 days"
+    onward.refresh_from_db()
+    assert answer_due(onward)["text"] == "Answer overdue by 2 days"
 
 
-def test_an_answered_referral_is_never_chased(active_referral, link_worker, listing, provider):
-    with time_machine.travel(datetime(2026, 11, 2, 9, tzinfo=LONDON), tick=False) as clock:
-        onward = actions.refer_to_activity(
-            by=link_worker, referral=active_referral, service=listing
-        )
-        actions.accept(by=provider, onward=onward, version=onward.version)
-        clock.move_to(datetime(2026, 12, 1, 9, tzinfo=LONDON))
-        assert actions.run_clock() == {"reminded": 0, "escalated": 0}
+@pytest.mark.time_machine(datetime(2026, 11, 2, 9, tzinfo=LONDON), tick=False)
+def test_an_answered_referral_is_never_chased(
+    time_machine, active_referral, link_worker, listing, provider
+):
+    onward = actions.refer_to_activity(by=link_worker, referral=active_referral, service=listing)
+    actions.accept(by=provider, onward=onward, version=onward.version)
+    time_machine.move_to(datetime(2026, 12, 1, 9, tzinfo=LONDON))
+    assert actions.run_clock() == {"reminded": 0, "escalated": 0}
 
 
-def test_first_contact_clock(referrer, service, team_lead, link_worker):
+@pytest.mark.time_machine(datetime(2026, 11, 2, 9, tzinfo=LONDON), tick=False)
+def test_first_contact_clock(time_machine, referrer, service, team_lead, link_worker):
     from referrals import deadlines
 
-    with time_machine.travel(datetime(2026, 11, 2, 9, tzinfo=LONDON), tick=False) as clock:
-        referral = factories.referral(by=referrer, service=service)
-        assert referral.first_contact_remind_on == date(2026, 11, 10)
-        assert referral.first_contact_due == date(2026, 11, 16)
-        clock.move_to(datetime(2026, 11, 10, 9, tzinfo=LONDON))
-        assert deadlines.run_clock() == {"reminded": 1, "escalated": 0}
-        # Not allocated yet: the team leads are reminded.
-        assert Message.objects.filter(
-            template__code="first_contact_reminder", to_user=team_lead
-        ).exists()
-        factories.allocate(referral, by=team_lead, worker=link_worker)
-        clock.move_to(datetime(2026, 11, 17, 9, tzinfo=LONDON))
-        referral.refresh_from_db()
-        assert referral.first_contact_overdue
-        assert deadlines.run_clock() == {"reminded": 0, "escalated": 1}
-        factories.contact(referral, by=link_worker)
-        referral.refresh_from_db()
-        assert not referral.first_contact_overdue
+    referral = factories.referral(by=referrer, service=service)
+    assert referral.first_contact_remind_on == date(2026, 11, 10)
+    assert referral.first_contact_due == date(2026, 11, 16)
+    time_machine.move_to(datetime(2026, 11, 10, 9, tzinfo=LONDON))
+    assert deadlines.run_clock() == {"reminded": 1, "escalated": 0}
+    # Not allocated yet: the team leads are reminded.
+    assert Message.objects.filter(
+        template__code="first_contact_reminder", to_user=team_lead
+    ).exists()
+    factories.allocate(referral, by=team_lead, worker=link_worker)
+    time_machine.move_to(datetime(2026, 11, 17, 9, tzinfo=LONDON))
+    referral.refresh_from_db()
+    assert referral.first_contact_overdue
+    assert deadlines.run_clock() == {"reminded": 0, "escalated": 1}
+    factories.contact(referral, by=link_worker)
+    referral.refresh_from_db()
+    assert not referral.first_contact_overdue

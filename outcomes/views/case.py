@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ActionError
 from core.pagination import paginate_people
 from core.permissions import Permission, require_permission
-from outcomes import actions, fhir, instruments
+from outcomes import actions, fhir, instruments, presenters
 from outcomes.forms import AcknowledgeForm, InstrumentForm, NewQuestionnaireForm
 from outcomes.loaders import get_alert_for, get_request_for, get_response_for
 from outcomes.models import SafetyAlert, Timepoint
@@ -109,17 +109,12 @@ def send_link(request, pk, request_pk):
     )
     questionnaire = get_request_for(referral, request_pk)
     try:
-        if questionnaire.status not in ("due", "sent"):
-            raise ActionError("These questionnaires are no longer waiting")
-        if questionnaire.locked_at:
-            token = actions.unlock_and_resend(by=request.user, request=questionnaire)
-        else:
-            token = actions.send_link(by=request.user, request=questionnaire)
+        sent = actions.send_link_now(by=request.user, request=questionnaire)
     except ActionError as error:
         messages.error(request, error.message)
     else:
-        if token:
-            messages.success(request, "A new link is on its way to them.")
+        if sent:
+            messages.success(request, presenters.link_sent(sent))
         else:
             messages.error(
                 request,

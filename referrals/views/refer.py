@@ -14,7 +14,8 @@ def new_referral(request):
     if service is None:
         return render(request, "referrals/no_service.jinja", status=503)
     form = ReferralForm(request.POST or None)
-    duplicate = possible_matches = None
+    duplicate = possible_match = None
+    confirming = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -42,16 +43,13 @@ def new_referral(request):
                 confirmed_new_person=data["confirm_new_person"],
             )
         except actions.DuplicateReferral as error:
+            # Only ever this practice's own referral (the action tells of no one else's).
             form.add_action_error(error)
-            existing = error.existing
-            duplicate = (
-                existing
-                if Referral.objects.visible_to(request.user).filter(pk=existing.pk).exists()
-                else None
-            )
+            duplicate = _if_visible(request.user, error.existing)
         except actions.PossibleDuplicatePerson as error:
             form.add_error("confirm_new_person", error.message)
-            possible_matches = len(error.matches)
+            possible_match = _if_visible(request.user, error.existing)
+            confirming = True
         except actions.ActionError as error:
             form.add_action_error(error)
         else:
@@ -68,10 +66,15 @@ def new_referral(request):
             "form": form,
             "service": service,
             "duplicate": duplicate,
-            "possible_matches": possible_matches,
+            "possible_match": possible_match,
+            "confirming": confirming,
             "need_hints": {str(n.pk): n.hint for n in form.fields["needs"].queryset},
         },
     )
+
+
+def _if_visible(user, referral):
+    return referral if Referral.objects.visible_to(user).filter(pk=referral.pk).exists() else None
 
 
 def _service_for(user):

@@ -64,34 +64,21 @@ def refer_yourself(request):
         ethnicity=data["ethnicity"],
     )
     try:
-        _create(person, needs, data, service, practice)
-    except actions.DuplicateReferral:
-        return render(
-            request, "referrals/self_referral_done.jinja", {"service": service, "already": True}
+        # Whoever is named, the answer is the same "Thank you": anyone can fill this form in,
+        # so it must not tell them whether that person is known or already referred. If they
+        # are, the referral is taken anyway and triage sees it as a possible duplicate.
+        actions.create_referral(
+            by=None,
+            service=service,
+            person=person,
+            needs=needs,
+            context=(data["words"] or "").strip(),
+            consent_to_contact=data["consent_to_contact"],
+            source=Referral.Source.SELF,
+            registered_practice=data.get("registered_practice"),
+            confirmed_new_person=True,
         )
     except ActionError as error:
         form.add_action_error(error)
         return render(request, "referrals/self_referral.jinja", {"form": form})
     return render(request, "referrals/self_referral_done.jinja", {"service": service})
-
-
-def _create(person, needs, data, service, practice):
-    common = {
-        "by": None,
-        "service": service,
-        "person": person,
-        "needs": needs,
-        "context": (data["words"] or "").strip(),
-        "consent_to_contact": data["consent_to_contact"],
-        "source": Referral.Source.SELF,
-        "registered_practice": data.get("registered_practice"),
-    }
-    try:
-        return actions.create_referral(**common)
-    except actions.PossibleDuplicatePerson as error:
-        # Someone with their name, birthday and postcode is known. If they have a referral
-        # open, this is them again; otherwise the team checks at triage.
-        open_one = self_referral.open_referral_of(error.matches, service)
-        if open_one:
-            raise actions.DuplicateReferral(open_one) from None
-        return actions.create_referral(**common, confirmed_new_person=True)

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from casework.queries import workers_with_caseload
@@ -87,8 +88,25 @@ def triage_referral(request, pk):
             "referral": referral,
             "needs": referral.needs.all(),
             "form": form,
+            "duplicate_of": _possible_duplicate_of(request.user, referral),
         },
     )
+
+
+def _possible_duplicate_of(user, referral):
+    """The open episode this referral may duplicate, to compare side by side (the read is
+    audited like any other)."""
+    if not referral.possible_duplicate_of_id:
+        return None
+    try:
+        return get_referral_for(
+            user,
+            referral.possible_duplicate_of_id,
+            permission=Permission.TRIAGE,
+            purpose="compare_possible_duplicate",
+        )
+    except Http404:
+        return None
 
 
 def allocate(request, pk):

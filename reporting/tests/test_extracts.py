@@ -261,7 +261,8 @@ def test_columns_are_those_declared_and_each_row_is_one_referral(
     lead_client, people, recipient, area, practice
 ):
     text = body(download(lead_client, recipient))
-    assert text.startswith(",".join(extract.HEADER) + "\n")
+    # Every field quoted, as core.csv_safe writes them; one line per row.
+    assert text.startswith(",".join(f'"{h}"' for h in extract.HEADER) + "\n")
     table = parse(text)
     assert table[0] == extract.HEADER
     assert table[0][:2] == ["person", "referral"]

@@ -59,18 +59,33 @@ def test_two_team_leads_allocating_at_once_exactly_one_wins(
     assert "Someone else changed this referral" in losers[0].message
 
 
-def test_same_person_referred_twice_at_once_makes_one_referral(
-    referrer, other_practice_referrer, service
-):
+def test_same_person_referred_twice_at_once_makes_one_referral(referrer, service):
     person = factories.PersonDetailsFactory()
     results = race(
         lambda: factories.referral(by=referrer, service=service, person=person),
-        lambda: factories.referral(by=other_practice_referrer, service=service, person=person),
+        lambda: factories.referral(by=referrer, service=service, person=person),
     )
     assert sorted(type(r).__name__ for r in results) == ["DuplicateReferral", "Referral"], results
     assert Referral.objects.count() == 1
     duplicate = next(r for r in results if isinstance(r, DuplicateReferral))
     assert duplicate.existing.pk == Referral.objects.get().pk
+
+
+def test_two_practices_referring_one_person_at_once_make_one_episode_and_a_duplicate(
+    referrer, other_practice_referrer, service
+):
+    # Neither practice is told of the other's referral: both are taken, and the later one
+    # waits at triage as a possible duplicate of the episode (which stays the only one open).
+    person = factories.PersonDetailsFactory()
+    results = race(
+        lambda: factories.referral(by=referrer, service=service, person=person),
+        lambda: factories.referral(by=other_practice_referrer, service=service, person=person),
+    )
+    assert [type(r).__name__ for r in results] == ["Referral", "Referral"], results
+    episode = Referral.objects.get(person__nhs_number=person.nhs_number)
+    duplicate = Referral.objects.exclude(pk=episode.pk).get()
+    assert duplicate.possible_duplicate_of == episode
+    assert duplicate.nhs_number == person.nhs_number and duplicate.person != episode.person
 
 
 def test_two_link_workers_recording_first_contact_at_once(

@@ -115,30 +115,31 @@ def test_refer_duplicate_open_episode_warns_and_links(client, referrer, service,
     assert Referral.objects.count() == 1
 
 
-def test_refer_duplicate_from_other_practice_warns_without_link(
+def test_refer_duplicate_from_other_practice_is_taken_without_a_word(
     client, referrer, other_practice_referrer, service, form_data
 ):
+    # Another practice's referral is not theirs to know of: theirs is taken like any other,
+    # and triage sees the possible duplicate (tests/views/test_duplicate_referrals.py).
     client.force_login(referrer)
     post(client, form_data)
     client.force_login(other_practice_referrer)
     response = post(client, form_data)
-    body = response.content.decode()
-    assert "already has an open referral" in body
-    assert reverse("referrals:detail", args=[Referral.objects.get().pk]) not in body
-    assert Referral.objects.count() == 1
+    theirs = Referral.objects.get(referring_organisation=other_practice_referrer.organisation)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("referrals:detail", args=[theirs.pk])
+    assert theirs.possible_duplicate_of is not None
 
 
-def test_refer_without_nhs_number_asks_to_confirm_possible_match(
+def test_refer_without_nhs_number_matching_only_a_closed_referral_is_taken(
     client, referrer, service, form_data
 ):
+    # Issue 13: "referred before" told the referrer the person was known. Only the practice's
+    # own *open* referral is pointed out now (tests/views/test_demographic_duplicates.py);
+    # a match on a closed one is simply taken, as a person record of its own.
     client.force_login(referrer)
     form_data["nhs_number"] = ""
     post(client, form_data)
     Referral.objects.update(status="declined", decline_reason="other", closed_at=timezone.now())
-    response = post(client, form_data)
-    assert "If this is a different person, confirm it below" in response.content.decode()
-    assert Person.objects.count() == 1
-    form_data["confirm_new_person"] = "on"
     response = post(client, form_data)
     assert response.status_code == 302
     assert Person.objects.count() == 2

@@ -1,7 +1,6 @@
 """Export an area's directory as Open Referral UK JSON or linkwork CSV, streaming (constant
 memory whatever the size)."""
 
-import csv
 import json
 import sys
 
@@ -9,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 
 from api.openreferral import mappers
+from core import csv_safe
 from directory.importers import CSV_COLUMNS
 from directory.models import Service, ServiceAtLocation, TaxonomyTerm
 from organisations.models import Area
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         out.write("\n]}\n")
 
     def _csv(self, services, out):
-        writer = csv.writer(out)
+        writer = csv_safe.writer(out)  # a provider-typed `=cmd|…` is not a formula
         writer.writerow(CSV_COLUMNS)
         for s in services.iterator(chunk_size=CHUNK):
             sal = next(iter(s.service_at_locations.all()), None)

@@ -4,8 +4,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from core import csv_safe
 from directory.actions import save_services
-from directory.importers import parse_csv, parse_json
+from directory.importers import MAX_CSV_BYTES, parse_csv, parse_json
 from organisations.models import Area
 
 
@@ -26,10 +27,14 @@ class Command(BaseCommand):
             raise CommandError(f"No area with code {area!r}")
         if not path.exists():
             raise CommandError(f"{path} does not exist")
-        text = path.read_text(encoding="utf-8-sig")
         if path.suffix.lower() == ".csv":
+            try:
+                text = csv_safe.read_path(path, max_bytes=MAX_CSV_BYTES)
+            except csv_safe.CsvRefused as refused:
+                raise CommandError(f"{refused.message}. Nothing was imported.") from None
             records, problems = parse_csv(text)
         else:
+            text = path.read_text(encoding="utf-8-sig")
             try:
                 feed = json.loads(text)
             except json.JSONDecodeError as error:

@@ -10,6 +10,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from geography.models import Postcode
+from organisations.actions import relocate_organisations
 
 BATCH = 5000
 NO_LOCATION = 99.0  # ONSPD puts 99.999999 where a postcode has no grid reference
@@ -112,9 +113,11 @@ class Command(BaseCommand):
                     for code, s in sectors.items()
                 ]
             )
+        # Practices were placed at what was known before (often a district centroid).
+        moved = relocate_organisations(by=None)
         self.stdout.write(
             f"Imported {imported} postcodes and {len(sectors)} sectors; "
-            f"skipped {skipped} terminated or unlocated."
+            f"skipped {skipped} terminated or unlocated; {moved} organisations placed anew."
         )
 
     def _save(self, batch):

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from nonprod import demo
@@ -34,8 +35,8 @@ class Command(BaseCommand):
             progress(f"Demo county loaded in {time.monotonic() - started:.1f} s.")
         self.stdout.write(f"\nDemo logins (password for every account: {demo.PASSWORD}):")
         for login in demo.logins():
-            self.stdout.write(f"  {login.email:<36} {login.role:<12} {login.organisation}")
+            self.stdout.write(f"  {login.email:<36} {login.role:<19} {login.organisation}")
         self.stdout.write(
             f"\nFHIR API token for Abington Park Surgery (Y90001): {demo.DEMO_API_TOKEN}"
-            "\n  (try docs/api/fhir.md; the API is at http://127.0.0.1:8000/api/fhir/)"
+            f"\n  (try docs/api/fhir.md; the API is at {settings.SITE_URL}/api/fhir/)"
         )

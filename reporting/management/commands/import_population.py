@@ -1,17 +1,20 @@
 """Install population figures for the equity dashboard (census or mid-year estimates)."""
 
-import csv
 from collections import defaultdict
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core import csv_safe
 from organisations.models import Area
 from referrals.demographics import AGE_BANDS, EthnicGroup
 from reporting.actions import POPULATION_DIMENSIONS, replace_population
 
 COLUMNS = ["area_code", "dimension", "value", "people"]
+# Every local authority in England by every dimension is about 20,000 rows.
+MAX_ROWS = 200_000
+MAX_BYTES = 20 * 1024 * 1024
 VALUES = {
     "age_band": {code for _, _, code, _ in AGE_BANDS},
     "sex": {"female", "male"},
@@ -41,8 +44,9 @@ class Command(BaseCommand):
         areas = dict(Area.objects.values_list("code", "pk"))
         found = defaultdict(dict)
         problems = []
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle, restval="")
+        try:
+            text = csv_safe.read_path(path, max_bytes=MAX_BYTES)
+            reader = csv_safe.dict_reader(text, max_rows=MAX_ROWS, restval="")
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
                 raise CommandError(f"{path} has no column(s) {', '.join(missing)}")
@@ -68,6 +72,8 @@ class Command(BaseCommand):
                     problems.append(f"line {line}: {code} {dimension} {value} is given twice")
                 if len(problems) == known:
                     found[(code, dimension)][value] = int(people)
+        except csv_safe.CsvRefused as refused:
+            raise CommandError(f"{refused.message}. Nothing was installed.") from None
         if problems:
             raise CommandError(
                 "Nothing was installed:\n"
