@@ -40,6 +40,9 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     job_title = models.CharField(max_length=100, blank=True)
+    # Demo accounts (made by the nonprod loader) may sign in without a second factor; only
+    # an installation with LINKWORK_NONPROD honours it. Production never makes one.
+    is_demo = models.BooleanField(default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]

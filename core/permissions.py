@@ -31,6 +31,12 @@ class Permission(StrEnum):
     DIRECTORY_EDIT = "directory.edit"  # approve changes, synonyms, flags
     ONWARD_RESPOND = "onward.respond"  # providers: answer referrals to their activities
     BACKGROUND_WORK_STATUS = "operations.background_work"  # told when texts etc. are held up
+    # Administration: no case records in any of these.
+    AREAS_MANAGE = "admin.areas"  # the installation's areas and their first service admins
+    ORGANISATIONS_MANAGE = "admin.organisations"  # the area's practices, PCNs, services, partners
+    STAFF_MANAGE = "admin.staff"  # invite, change role, switch off and on, reset second factor
+    ACCESS_REVIEW = "admin.access_review"  # every account in the area, for the periodic review
+    AREA_SETTINGS_EDIT = "admin.area_settings"  # privacy notice, accessibility statement, …
 
 
 class Role(models.TextChoices):
@@ -41,6 +47,8 @@ class Role(models.TextChoices):
     PROVIDER = "provider", "Community provider"
     DIRECTORY_EDITOR = "directory_editor", "Directory editor"
     NATIONAL = "national", "National analyst"
+    SYSTEM_ADMIN = "system_admin", "System administrator"
+    SERVICE_ADMIN = "service_admin", "Service administrator"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -85,6 +93,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.NATIONAL_FIGURES_VIEW,
             Permission.FIGURES_CONFIGURE,
             Permission.DIRECTORY_VIEW,
+        }
+    ),
+    # Whoever runs the installation: areas and their first service administrators only.
+    Role.SYSTEM_ADMIN: frozenset({Permission.AREAS_MANAGE, Permission.STAFF_MANAGE}),
+    # One area's organisations, services, staff and settings; never a case record.
+    Role.SERVICE_ADMIN: frozenset(
+        {
+            Permission.ORGANISATIONS_MANAGE,
+            Permission.STAFF_MANAGE,
+            Permission.ACCESS_REVIEW,
+            Permission.AREA_SETTINGS_EDIT,
+            Permission.BACKGROUND_WORK_STATUS,
         }
     ),
 }
