@@ -18,6 +18,8 @@ REFERENCE_DATA_MIGRATIONS = [
     ("geography.migrations.0001_initial", "load_districts"),
     ("core.migrations.0004_load_bank_holidays", "load"),
     ("notifications.migrations.0002_message_templates", "load"),
+    ("notifications.migrations.0004_password_templates", "load"),
+    ("notifications.migrations.0005_second_factor_reset_template", "load"),
     ("outcomes.migrations.0002_default_schedule_and_templates", "load"),
     ("api.fhir.migrations.0002_reason_mappings", "load"),
 ]
@@ -32,6 +34,17 @@ def _reference_data(request):
         request.getfixturevalue("transactional_db")
         for module, function in REFERENCE_DATA_MIGRATIONS:
             getattr(import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(monkeypatch):
+    """`client.force_login(user)` leaves a session that has passed the second factor too;
+    `force_login(user, second_factor=False)` one that has passed only the password."""
+    from django.test.client import ClientMixin
+
+    from tests.second_factor import force_login
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)

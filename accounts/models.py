@@ -100,3 +100,26 @@ class SignInAttempt(models.Model):
 
     def __str__(self):
         return f"{self.email} {self.outcome} at {self.at}"
+
+
+class SetUpLink(models.Model):
+    """A one-time link that lets a new administrator choose a password (made by
+    `create_admin` and by a system administrator for an area's service administrator).
+
+    Only a hash of the token is kept, so a copy of the database cannot be used to take over
+    an account; the link works once, within `accounts.setup.SET_UP_LINK_LIFETIME`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="set_up_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Superseded by a newer link, or switched off: never usable again.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "used_at"], name="setup_link_user_used")]
+
+    def __str__(self):
+        return f"Set-up link for {self.user} until {self.expires_at}"

@@ -52,12 +52,19 @@ INSTALLED_APPS = [
     "outcomes",
     "reporting",
     "api.fhir",
+    "administration",
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    # The second factor (ADR 0008): devices and verified sessions, TOTP, recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
-# Demo data generators; production never installs them.
-if get_bool("LINKWORK_NONPROD", default=False):
+# A demo or test installation: demo data generators, and demo accounts that may skip the
+# second factor (accounts/second_factor.py). Production never sets it.
+LINKWORK_NONPROD = get_bool("LINKWORK_NONPROD", default=False)
+if LINKWORK_NONPROD:
     INSTALLED_APPS.append("nonprod")
 
 MIDDLEWARE = [
@@ -70,6 +77,9 @@ MIDDLEWARE = [
     "core.middleware.SessionLifetimeMiddleware",
     # Deny by default: every view needs a signed-in user unless it opts out.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # …and a second factor for every signed-in session (django-otp says which are verified).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
@@ -116,19 +126,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# NCSC guidance (accounts/passwords.py): length, no rules about kinds of character, no
+# common passwords, nothing from the person's own name or email address, no expiry.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "full_name")},
+    },
+    {"NAME": "accounts.passwords.PersonalDetailsValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
+    {"NAME": "accounts.passwords.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password reset links work for an hour, once.
+PASSWORD_RESET_TIMEOUT = 60 * 60
 # Sign-in limits over 15 minutes for browsers that have not signed in before (accounts/throttle.py,
 # ADR 0006): failed tries from one network address, and across the whole installation.
 SIGN_IN_PER_ADDRESS_LIMIT = get_int("LINKWORK_SIGN_IN_PER_ADDRESS_LIMIT", 20)
 SIGN_IN_OVERALL_LIMIT = get_int("LINKWORK_SIGN_IN_OVERALL_LIMIT", 300)
+# The second factor: the name authenticator apps show, and django-otp's back-off after wrong
+# codes (1, 2, 4, 8… seconds; checked with the device row locked: accounts/actions.py).
+OTP_TOTP_ISSUER = get_env("LINKWORK_OTP_ISSUER", "linkwork")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

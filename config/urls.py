@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", public_urls(api_v1)),
     path("api/openreferral/", public_urls(openreferral_api)),
     path("api/fhir/", include("api.fhir.urls")),
+    path("administration/", include("administration.urls")),
 ]
 
 handler404 = "core.views.errors.not_found"

@@ -123,6 +123,10 @@ def navigation(request) -> list[dict]:
         )
     ):
         items.append(("Figures", "reporting:dashboard"))
+    if has_permission(user, Permission.AREAS_MANAGE):
+        items.append(("Areas", "administration:areas"))
+    if has_permission(user, Permission.ORGANISATIONS_MANAGE):
+        items.append(("Organisations", "administration:organisations"))
     return [
         {"text": text, "href": reverse(name), "current": request.path == reverse(name)}
         for text, name in items

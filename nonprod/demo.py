@@ -34,7 +34,14 @@ from directory.actions import (
 from directory.models import Organization, Service
 from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
 from geography.lookup import locate
-from nonprod import county, demo_doors, demo_history, demo_onward, demo_outcomes
+from nonprod import (
+    county,
+    demo_doors,
+    demo_history,
+    demo_onward,
+    demo_outcomes,
+    demo_second_factor,
+)
 from organisations.actions import create_area, create_organisation, create_pcn
 from organisations.models import Area, Organisation
 from referrals.actions import (
@@ -52,7 +59,7 @@ AREA_NAME = "Northamptonshire"
 # The demo practice's FHIR API token, published in docs/api/fhir.md (demo only).
 DEMO_API_TOKEN = "lwk_demo_abington_park_surgery_2026"
 AREA_CODE = "E54000059"
-PASSWORD = "linkwork-demo-2026"
+PASSWORD = "amber-lantern-river-26"
 EMAIL_DOMAIN = "demo.linkwork.test"
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 STREETS = ["High Street", "Market Square", "Church Lane", "Station Road", "Mill Lane"]
@@ -158,6 +165,10 @@ def load(
             progress=progress,
             referrals=history,
         )
+    # The documented logins skip the second factor (demo accounts), but one shows it.
+    demo_second_factor.set_up(
+        email_domain=EMAIL_DOMAIN, password=PASSWORD, service_name=setup.service.name
+    )
 
 
 @dataclass

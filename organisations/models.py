@@ -10,6 +10,20 @@ class Area(BaseModel):
 
     name = models.CharField(max_length=120, unique=True)
     code = models.CharField(max_length=20, unique=True, help_text="ONS or ICB code")
+    # The NHS ODS codes whose GP practices are this area's: its ICB code and sub-ICB location
+    # codes, matched against the `epraccur` file's commissioner and ICB columns on import
+    # (organisations/ods.py). Upper case.
+    ods_commissioner_codes = models.JSONField(default=list, blank=True)
+    # The one area that holds the installation's operator (its system administrators): not
+    # an ICB, never listed among areas. See ADR 0007.
+    operator = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operator"], condition=Q(operator=True), name="area_one_operator"
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -35,6 +49,7 @@ class Organisation(BaseModel):
         REFERRING_PARTNER = "referring_partner", "Referring partner"
         PROVIDER = "provider", "Community provider (VCSE)"
         NATIONAL = "national", "National body"
+        OPERATOR = "operator", "Runs this installation"
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="organisations")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -48,6 +63,21 @@ class Organisation(BaseModel):
         related_name="practices",
     )
     postcode = models.CharField(max_length=8, blank=True)
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    # Link-worker services: when people can reach them, as shown to the public.
+    opening_hours = models.TextField(blank=True)
+    # A practice ODS lists as closed (or dormant) stays, with its referrals, but is no longer
+    # offered to anyone choosing a practice.
+    active = models.BooleanField(default=True)
+    closed_on = models.DateField(null=True, blank=True)
+    # Link-worker services: the practices and PCNs whose patients they serve.
+    covers_practices = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="covered_by"
+    )
+    covers_pcns = models.ManyToManyField(PrimaryCareNetwork, blank=True, related_name="covered_by")
+    # Optimistic locking for the edit page: two administrators, one record.
+    version = models.PositiveIntegerField(default=1)
     # Where the postcode is (`geography.lookup.locate`) and its `geography.grid` cell, kept
     # by the actions that set the postcode, so that "the practice nearest here" reads a few
     # cells of an index instead of locating every practice. Empty when the postcode is
@@ -94,6 +124,10 @@ class Organisation(BaseModel):
             models.CheckConstraint(
                 condition=Q(caseload_safe_min__lte=models.F("caseload_safe_max")),
                 name="organisation_caseload_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(active=False),
+                name="organisation_closed_is_inactive",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True, cell__isnull=True)

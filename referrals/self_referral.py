@@ -69,7 +69,10 @@ def find_practices(text: str):
             | Q(ods_code__iexact=word)
             | Q(pcn__name__icontains=word)
         )
-    return Organisation.objects.filter(query, kind=Organisation.Kind.GP_PRACTICE).order_by("name")
+    # A practice ODS lists as closed is not offered (organisations/ods.py).
+    return Organisation.objects.filter(
+        query, kind=Organisation.Kind.GP_PRACTICE, active=True
+    ).order_by("name")
 
 
 # Rings searched around a self-referrer's place, widening until a practice is found; a grid
@@ -92,7 +95,7 @@ def nearest_practice(postcode: str):
         place = locate(postcode)
     except PostcodeError:
         return None
-    practices = Organisation.objects.filter(kind=Organisation.Kind.GP_PRACTICE)
+    practices = Organisation.objects.filter(kind=Organisation.Kind.GP_PRACTICE, active=True)
     seen: set[int] = set()
     best = None  # (km, pk as text for a stable tie-break, pk)
     for radius in NEAREST_PRACTICE_RINGS_KM:

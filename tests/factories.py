@@ -61,9 +61,13 @@ def commissioner_org(area):
     return create_organisation(by=None, area=area, kind="commissioner", name=f"ICB {i}")
 
 
-def user(*, organisation, role, full_name=None):
+def user(*, organisation, role, full_name=None, second_factor=True):
+    """A member of staff who has set up an authenticator app (its codes come from
+    `tests.second_factor.code(user)`), unless second_factor=False."""
+    from tests.second_factor import authenticator
+
     i = next(_seq)
-    return create_staff_user(
+    made = create_staff_user(
         by=None,
         email=f"user{i}@example.nhs.uk",
         full_name=full_name or f"User {i}",
@@ -71,6 +75,9 @@ def user(*, organisation, role, full_name=None):
         role=role,
         password=PASSWORD,
     )
+    if second_factor:
+        authenticator(made)
+    return made
 
 
 class PersonDetailsFactory(factory.Factory):

@@ -23,6 +23,14 @@ PUBLIC = {
     "outcomes:answer_question",
     "accounts:login",
     "accounts:logout",
+    # One-time set-up links: public by design, tested in administration/tests/test_set_up_links.py.
+    "accounts:set_up",
+    "accounts:set_up_start",
+    # Forgotten password: public by design, tested in accounts/tests/test_password_reset.py.
+    "accounts:password_reset",
+    "accounts:password_reset_sent",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
     "directory:find",
     "directory:activity",
     "directory:report",
@@ -46,6 +54,26 @@ FIGURES_STAFF = {"team_lead": 200, "link_worker": 200, "other_area_link_worker":
 # url name -> status per persona; anyone not listed gets 403. Anonymous always goes to sign-in.
 EXPECTED = {
     "core:home": dict.fromkeys(PERSONAS, 302),
+    # Administration: none of these personas; who may is tested in administration/tests.
+    "administration:areas": {},
+    "administration:new_area": {},
+    "administration:area": {},
+    "administration:organisations": {},
+    "administration:new_organisation": {},
+    "administration:organisation": {},
+    "administration:new_pcn": {},
+    "administration:pcn": {},
+    "administration:import_practices": {},
+    # The second factor: a verified session is sent on from set-up and the code page; fresh
+    # recovery codes exist only just after they are made (accounts/tests/test_second_factor_*).
+    "accounts:second_factor_verify": dict.fromkeys(PERSONAS, 302),
+    "accounts:second_factor_set_up": dict.fromkeys(PERSONAS, 302),
+    "accounts:recovery_codes": dict.fromkeys(PERSONAS, 200),
+    "accounts:recovery_codes_download": dict.fromkeys(PERSONAS, 404),
+    "accounts:new_recovery_codes": dict.fromkeys(PERSONAS, 200),
+    "accounts:reset_second_factor": dict.fromkeys(PERSONAS, 405),  # POST only, STAFF_MANAGE
+    "accounts:password_change": dict.fromkeys(PERSONAS, 200),
+    "accounts:confirm_its_you": dict.fromkeys(PERSONAS, 200),
     "directory_manage:provider_listings": {"provider": 200, "other_provider": 200},
     "directory_manage:provider_listing": {"provider": 200, "other_provider": 404},
     "directory_manage:provider_verify": dict.fromkeys(PERSONAS, 405),

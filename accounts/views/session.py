@@ -4,7 +4,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.decorators import method_decorator
 
-from accounts import devices, throttle
+from accounts import devices, second_factor, throttle
+from accounts.second_factor import second_factor_not_required
 from core import audit
 from core.client_address import client_address
 from core.forms import ActionFormMixin
@@ -55,9 +56,11 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         devices.remember_device(response, self.request, form.get_user())
-        return response
+        # The password is the first step only: on to the second factor, then where they were going.
+        return second_factor.after_password(self.request, response)
 
 
+@second_factor_not_required
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:

@@ -11,6 +11,8 @@ LANDING = [
     (Permission.NATIONAL_FIGURES_VIEW, "reporting:england"),
     (Permission.ONWARD_RESPOND, "onward:provider_referrals"),
     (Permission.DIRECTORY_EDIT, "directory_manage:editor_changes"),
+    (Permission.AREAS_MANAGE, "administration:areas"),
+    (Permission.ORGANISATIONS_MANAGE, "administration:organisations"),
 ]
 
 

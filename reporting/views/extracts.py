@@ -7,6 +7,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import reauth
 from core.errors import ActionError
 from core.permissions import Permission, require_permission
 from reporting import actions, extract
@@ -21,6 +22,10 @@ def _recipients(user):
 
 def extracts(request):
     require_permission(request.user, Permission.EXTRACT_PERSON_LEVEL)
+    # Choosing who receives person-level data: confirm it's you first (the whole page, so
+    # nobody fills in the form only to be asked and have to type it again).
+    if confirm := reauth.confirm_first(request, return_to="reporting:extracts"):
+        return confirm
     form = RecipientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -48,6 +53,8 @@ def extracts(request):
 
 def download(request, pk):
     require_permission(request.user, Permission.EXTRACT_PERSON_LEVEL)
+    if confirm := reauth.confirm_first(request, return_to="reporting:extracts"):
+        return confirm
     recipient = get_object_or_404(_recipients(request.user), pk=pk)
     months = FiltersForm(request.GET, user=request.user)
     if not months.is_valid():
@@ -81,6 +88,8 @@ def download(request, pk):
 @require_POST
 def revoke(request, pk):
     require_permission(request.user, Permission.EXTRACT_PERSON_LEVEL)
+    if confirm := reauth.confirm_first(request, return_to="reporting:extracts"):
+        return confirm
     recipient = get_object_or_404(_recipients(request.user), pk=pk)
     actions.revoke_extract_recipient(by=request.user, recipient=recipient)
     messages.success(request, f"{recipient.name} will not be sent any more extracts.")

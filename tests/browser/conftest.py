@@ -86,3 +86,17 @@ def assert_accessible(page):
         for v in result["violations"]
     ]
     assert violations == [], f"{page.url}\n{json.dumps(violations, indent=2)}"
+
+
+def enter_second_factor(page, user):
+    """After the password, the code the person's authenticator app shows (every test user
+    has one: tests/second_factor.py)."""
+    from playwright.sync_api import expect
+
+    from tests.second_factor import code
+
+    heading = page.get_by_role("heading", name="Enter the code from your authenticator app")
+    expect(heading).to_be_visible()
+    page.get_by_label("Code", exact=True).fill(code(user))
+    page.get_by_role("button", name="Continue").click()
+    expect(heading).to_have_count(0)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from reporting import actions as reporting
 from reporting.models import UnitCost
-from tests.browser.conftest import AXE
+from tests.browser.conftest import AXE, enter_second_factor
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,6 +39,7 @@ def sign_in(page, user):
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_second_factor(page, user)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 

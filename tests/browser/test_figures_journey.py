@@ -23,7 +23,7 @@ from organisations.actions import create_area, create_organisation
 from referrals.models import DischargeReason, Need
 from reporting import refresh
 from tests import factories
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, enter_second_factor
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,6 +76,7 @@ def sign_in(page, user):
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_second_factor(page, user)
 
 
 def test_a_commissioner_reads_every_dashboard_filters_and_downloads(page, figures):

@@ -4,7 +4,7 @@ editor approves it, then the public page shows it; every page passes axe."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, enter_second_factor
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,6 +15,7 @@ def sign_in(page, user):
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_second_factor(page, user)
 
 
 def test_provider_change_approved_by_editor(page, provider, directory_editor, provider_listing):

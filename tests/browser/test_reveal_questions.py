@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from onward import actions as onward_actions
 from onward.models import OnwardReferral
 from tests import factories
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, enter_second_factor
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,6 +81,7 @@ def sign_in(page, user):
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_second_factor(page, user)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser.conftest import enter_second_factor
 from tests.factories import PASSWORD
 
 pytestmark = [
@@ -14,6 +15,7 @@ def test_pages_run_under_content_security_policy(strict_page, link_worker, activ
     page.get_by_label("Email address").fill(link_worker.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_second_factor(page, link_worker)
     page.goto(f"/cases/{active_referral.pk}/discharge/")
     page.wait_for_load_state("load")
     # The NHS.UK JavaScript ran: it marks the body once the frontend is supported.

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, enter_second_factor
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,6 +45,7 @@ def test_self_referral_reaches_the_triage_queue(page, area, service, team_lead):
     page.get_by_label("Email address").fill(team_lead.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_second_factor(page, team_lead)
     row = page.get_by_role("row", name=re.compile("Rosa Bright"))
     expect(row).to_be_visible()
     expect(row.get_by_text("Self-referral")).to_be_visible()

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from core.models import AuditEvent
+from tests import second_factor
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +17,9 @@ def sign_in(client, email, password):
 def test_sign_in_lands_on_role_start_page_and_is_audited(client, link_worker):
     response = sign_in(client, link_worker.email.upper(), PASSWORD)
     assert response.status_code == 302
+    # The password is the first step; the code from the authenticator app the second.
+    assert response["Location"].startswith(reverse("accounts:second_factor_verify"))
+    response = client.post(response["Location"], {"code": second_factor.code(link_worker)})
     assert client.get(response["Location"])["Location"] == reverse("casework:caseload")
     assert AuditEvent.objects.filter(actor=link_worker, verb="sign_in").exists()
 

@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from nonprod import demo
+from nonprod import demo, demo_second_factor
 
 
 class Command(BaseCommand):
@@ -29,6 +29,12 @@ class Command(BaseCommand):
 
         if demo.demo_loaded():
             progress("Demo data already loaded (delete db.sqlite3 and run again to start afresh).")
+            # A demo loaded before the second factor existed: its logins become demo accounts.
+            demo_second_factor.set_up(
+                email_domain=demo.EMAIL_DOMAIN,
+                password=demo.PASSWORD,
+                service_name=demo_second_factor.SERVICE_NAME,
+            )
         else:
             started = time.monotonic()
             demo.load(people=people, activities=activities, history=history, progress=progress)
@@ -36,6 +42,12 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for every account: {demo.PASSWORD}):")
         for login in demo.logins():
             self.stdout.write(f"  {login.email:<36} {login.role:<19} {login.organisation}")
+        self.stdout.write(
+            "\nEvery login above skips the second factor (demo accounts) except "
+            f"{demo_second_factor.SECOND_FACTOR_LOGIN}@{demo.EMAIL_DOMAIN}: add the key "
+            f"{demo_second_factor.SECOND_FACTOR_SECRET} to an authenticator app, or run "
+            f"`oathtool --totp -b {demo_second_factor.SECOND_FACTOR_SECRET}`."
+        )
         self.stdout.write(
             f"\nFHIR API token for Abington Park Surgery (Y90001): {demo.DEMO_API_TOKEN}"
             f"\n  (try docs/api/fhir.md; the API is at {settings.SITE_URL}/api/fhir/)"

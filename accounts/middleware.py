@@ -1,0 +1,33 @@
+from urllib.parse import urlencode
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts import second_factor
+
+
+class SecondFactorMiddleware:
+    """A signed-in session that has not passed the second factor reaches only the pages
+    marked `second_factor_not_required` (set up, enter a code, sign out). Everything else,
+    public pages included, sends it to set up an authenticator or to enter a code, and back
+    afterwards. Requests without a session (bearer-token APIs, visitors) are not affected.
+
+    Installed after django-otp's OTPMiddleware, which says whether the session is verified,
+    and after LoginRequiredMiddleware, which deals with visitors who are not signed in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or second_factor.is_exempt(view_func):
+            return None
+        if second_factor.is_satisfied(request):
+            return None
+        if second_factor.has_second_factor(request.user):
+            target = reverse("accounts:second_factor_verify")
+        else:
+            target = reverse("accounts:second_factor_set_up")
+        return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

@@ -1,0 +1,43 @@
+"""The email telling a member of staff that an administrator reset their second factor
+(ADR 0008). As in 0002, the id is a placeholder the fake Notify knows; in production create
+the template in GOV.UK Notify with these words and set its real id."""
+
+import uuid
+
+from django.db import migrations
+
+TEMPLATES = [
+    (
+        "second_factor_reset",
+        "Your linkwork second factor has been reset",
+        "Hello ((name)),\n\n((by)) has reset the second factor you use to sign in to "
+        "linkwork (your authenticator app and recovery codes). The next time you sign in, "
+        "you will set up your authenticator app again:\n\n((link))\n\nIf you did not ask "
+        "for this, tell your administrator or IT service desk straight away.",
+        "To a member of staff: an administrator reset their second factor",
+    ),
+]
+
+
+def template_id(code, channel):
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://linkwork.test/notify/{code}/{channel}")
+
+
+def load(apps, schema_editor):
+    MessageTemplate = apps.get_model("notifications", "MessageTemplate")
+    for code, subject, body, description in TEMPLATES:
+        MessageTemplate.objects.update_or_create(
+            code=code,
+            channel="email",
+            defaults={
+                "notify_template_id": template_id(code, "email"),
+                "subject": subject,
+                "body": body,
+                "description": description,
+            },
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notifications", "0004_password_templates")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
