@@ -20,6 +20,8 @@ REFERENCE_DATA_MIGRATIONS = [
     ("notifications.migrations.0002_message_templates", "load"),
     ("notifications.migrations.0004_password_templates", "load"),
     ("notifications.migrations.0005_second_factor_reset_template", "load"),
+    ("notifications.migrations.0006_staff_invitation_template", "load"),
+    ("notifications.migrations.0007_unused_accounts_template", "load"),
     ("outcomes.migrations.0002_default_schedule_and_templates", "load"),
     ("api.fhir.migrations.0002_reason_mappings", "load"),
 ]

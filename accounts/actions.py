@@ -212,22 +212,30 @@ def _tell_password_changed(user: User) -> None:
 def issue_set_up_link(*, by, user: User) -> str:
     """A new one-time link for the account (any earlier one stops working). Returns the
     token, which is shown once and never stored."""
+    from accounts.setup_links import LIFETIME
+
+    token, _ = _new_set_up_link(user, LIFETIME)
+    audit.record_change(by=by, verb="issue_set_up_link", obj=user)
+    return token
+
+
+def _new_set_up_link(user: User, lifetime):
+    """(token, link): a new link lasting `lifetime`; the account's earlier ones stop working."""
     from accounts.models import SetUpLink
-    from accounts.setup_links import LIFETIME, hash_token
+    from accounts.setup_links import hash_token
 
     now = timezone.now()
     SetUpLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now
     )
     token = secrets.token_urlsafe(32)
-    SetUpLink.objects.create(
+    link = SetUpLink.objects.create(
         user=user,
         token_hash=hash_token(token),
         created_at=now,
-        expires_at=now + LIFETIME,
+        expires_at=now + lifetime,
     )
-    audit.record_change(by=by, verb="issue_set_up_link", obj=user)
-    return token
+    return token, link
 
 
 @transaction.atomic
@@ -283,6 +291,7 @@ def complete_set_up(*, token: str, password: str) -> User:
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record_auth(by=user, verb="set_up_account")
+    accept_invitations(user, now)
     return user
 
 
@@ -462,3 +471,510 @@ def give_demo_authenticator(*, by, user: User, secret: str):
     User.objects.filter(pk=user.pk).update(is_demo=False)
     audit.record_change(by=by, verb="give_demo_authenticator", obj=user)
     return device
+
+
+# Staff invitations (accounts/invitations.py): an account with no usable password and a
+# set-up link lasting a week, emailed through GOV.UK Notify.
+
+
+@transaction.atomic
+def invite_staff(*, by, email: str, full_name: str, organisation, role: str, job_title: str = ""):
+    """Invite a person: their account (in `organisation`, with `role`) and an emailed
+    one-time link to choose a password. Returns the Invitation."""
+    from accounts import invitations
+
+    require_permission(by, Permission.STAFF_MANAGE)
+    email = normalise_email(email)
+    full_name = " ".join(full_name.split())
+    job_title = " ".join(job_title.split())
+    problems = invitations.check_invitation(
+        by=by,
+        email=email,
+        full_name=full_name,
+        organisation=organisation,
+        role=role,
+        job_title=job_title,
+    )
+    if problems:
+        field, message = problems[0]
+        raise ActionError(message, field=field)
+    return _invite(
+        by=by,
+        email=email,
+        full_name=full_name,
+        organisation=organisation,
+        role=role,
+        job_title=job_title,
+    )
+
+
+@transaction.atomic
+def invite_staff_in_bulk(*, by, text: str):
+    """Invite everyone in a CSV (accounts/invitations.py: COLUMNS), or nobody: every row is
+    checked first, addresses included, and every problem is returned with its line and
+    column. Returns a BulkResult."""
+    from accounts import invitations
+
+    require_permission(by, Permission.STAFF_MANAGE)
+    if invitations.is_system_admin(by):
+        raise ActionError("Invite service administrators one at a time, from the invite page")
+    rows, problems = invitations.read_rows(by=by, text=text)
+    named = {(p.line, p.column) for p in problems}
+    for row in rows:
+        if row.email and (row.line, "email") not in named:
+            try:
+                _reinvitable_account(by=by, email=row.email)
+            except ActionError as error:
+                problems.append(invitations.Problem(row.line, "email", error.message))
+    if problems:
+        order = {c: i for i, c in enumerate(["", *invitations.COLUMNS])}
+        problems.sort(key=lambda p: (p.line, order.get(p.column, 99)))
+        audit.record_change(
+            by=by, verb="invite_staff_in_bulk_refused", rows=len(rows), problems=len(problems)
+        )
+        return invitations.BulkResult(problems=problems)
+    made = []
+    row = None
+    try:
+        with transaction.atomic():
+            for row in rows:
+                made.append(
+                    _invite(
+                        by=by,
+                        email=row.email,
+                        full_name=row.full_name,
+                        organisation=row.organisation,
+                        role=row.role,
+                        job_title=row.job_title,
+                    )
+                )
+    except ActionError as error:
+        # Someone invited one of these addresses between the check and now: none of the
+        # file's invitations (or their emails) is kept.
+        problem = invitations.Problem(row.line, error.field or "", error.message)
+        return invitations.BulkResult(problems=[problem])
+    audit.record_change(by=by, verb="invite_staff_in_bulk", count=len(made))
+    return invitations.BulkResult(invitations=made)
+
+
+@transaction.atomic
+def resend_invitation(*, by, invitation):
+    """A new link, emailed, for another LIFETIME; the link sent before stops working."""
+    from accounts import invitations
+    from accounts.models import Invitation
+
+    invitation = _locked_invitation(by, invitation)
+    user = invitation.user
+    if invitation.status == Invitation.Status.ACCEPTED or user.has_usable_password():
+        raise ActionError(f"{user.full_name} has already accepted: they can sign in")
+    if invitation.status == Invitation.Status.CANCELLED:
+        raise ActionError("This invitation was cancelled: invite them again instead")
+    if not user.is_active:
+        raise ActionError(f"{user.full_name}'s account is switched off: switch it on first")
+    token, link = _new_set_up_link(user, invitations.LIFETIME)
+    now = timezone.now()
+    invitation.link = link
+    invitation.expires_at = link.expires_at
+    invitation.times_sent += 1
+    invitation.status_at = now
+    invitation.save(update_fields=["link", "expires_at", "times_sent", "status_at"])
+    _email_invitation(by, invitation, token)
+    audit.record_change(by=by, verb="resend_invitation", obj=user, invitation=str(invitation.pk))
+    return invitation
+
+
+@transaction.atomic
+def cancel_invitation(*, by, invitation):
+    """The link stops working and the unused account is switched off. Inviting the same
+    address again later reuses the account."""
+    from accounts.models import Invitation, SetUpLink
+
+    invitation = _locked_invitation(by, invitation)
+    user = invitation.user
+    if invitation.status != Invitation.Status.PENDING:
+        raise ActionError(f"This invitation is already {invitation.get_status_display().lower()}")
+    now = timezone.now()
+    SetUpLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    invitation.status = Invitation.Status.CANCELLED
+    invitation.status_at = now
+    invitation.save(update_fields=["status", "status_at"])
+    if not user.has_usable_password():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+    audit.record_change(by=by, verb="cancel_invitation", obj=user, invitation=str(invitation.pk))
+    return invitation
+
+
+def _locked_invitation(by, invitation):
+    from accounts import invitations
+    from accounts.models import Invitation
+
+    require_permission(by, Permission.STAFF_MANAGE)
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("user__organisation__area")
+        .get(pk=invitation.pk)
+    )
+    if not invitations.may_manage(by, invitation.user):
+        raise ActionError("You cannot change this invitation")
+    return invitation
+
+
+def _reinvitable_account(*, by, email: str, lock: bool = False):
+    """None if nobody has the address; the account, if it was invited before and the
+    invitation expired or was cancelled without being accepted; ActionError otherwise. The
+    refusal for an account the administrator does not manage names nothing about it."""
+    from accounts import invitations
+    from accounts.models import Invitation
+
+    rows = User.objects.select_related("organisation__area").filter(email=email)
+    user = (rows.select_for_update(of=("self",)) if lock else rows).first()
+    if user is None:
+        return None
+    if not invitations.may_manage(by, user):
+        if invitations.is_system_admin(by):
+            raise ActionError(f"There is already an account for {email}", field="email")
+        raise ActionError(invitations.CANNOT_INVITE, field="email")
+    latest = user.invitations.order_by("-invited_at").first()
+    if user.has_usable_password() or latest is None or latest.status == Invitation.Status.ACCEPTED:
+        raise ActionError(
+            f"There is already an account for {email}: find them in the staff list",
+            field="email",
+        )
+    if latest.status == Invitation.Status.PENDING and latest.expires_at > timezone.now():
+        raise ActionError(
+            f"{email} has already been invited: resend the invitation from the list of "
+            "invitations if it was lost",
+            field="email",
+        )
+    return user
+
+
+def _invite(*, by, email, full_name, organisation, role, job_title):
+    from django.db import IntegrityError
+
+    from accounts import invitations
+    from accounts.models import Invitation
+
+    user = _reinvitable_account(by=by, email=email, lock=True)
+    now = timezone.now()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = create_staff_user(
+                    by=by,
+                    email=email,
+                    full_name=full_name,
+                    organisation=organisation,
+                    role=role,
+                    job_title=job_title,
+                    password=None,
+                    check_password=False,
+                )
+        except IntegrityError:
+            # Another administrator invited this address at the same moment and theirs
+            # committed first (the unique email decides, on every database).
+            raise ActionError(
+                f"{email} has just been invited by someone else: see the list of invitations",
+                field="email",
+            ) from None
+    else:
+        # Invited before and never accepted: this invitation says who they are now.
+        Invitation.objects.filter(user=user, status=Invitation.Status.PENDING).update(
+            status=Invitation.Status.CANCELLED, status_at=now
+        )
+        user.full_name, user.organisation, user.role = full_name, organisation, role
+        user.job_title, user.is_active = job_title, True
+        user.save(update_fields=["full_name", "organisation", "role", "job_title", "is_active"])
+    token, link = _new_set_up_link(user, invitations.LIFETIME)
+    invitation = Invitation.objects.create(
+        user=user,
+        invited_by=by,
+        invited_at=link.created_at,
+        link=link,
+        expires_at=link.expires_at,
+        status_at=link.created_at,
+    )
+    _email_invitation(by, invitation, token)
+    audit.record_change(
+        by=by,
+        verb="invite_staff",
+        obj=user,
+        invitation=str(invitation.pk),
+        role=role,
+        organisation=str(organisation.pk),
+    )
+    return invitation
+
+
+def _email_invitation(by, invitation, token: str) -> None:
+    from accounts.setup_links import link_url
+    from notifications.actions import email_staff
+
+    user = invitation.user
+    expires = timezone.localtime(invitation.expires_at)
+    email_staff(
+        by=by,
+        users=[user],
+        template_code="staff_invitation",
+        personalisation={
+            "by": by.full_name,
+            "role": user.get_role_display().lower(),
+            "organisation": user.organisation.name,
+            "link": link_url(token),
+            "expires": f"{expires:%-d %B %Y} at {expires:%H:%M}",
+        },
+        # One email per link: a resend is a new link, so a new email.
+        reference=f"staff_invitation:{invitation.link_id}",
+    )
+
+
+@transaction.atomic
+def accept_invitations(user: User, now) -> None:
+    """Waiting invitations are accepted, and their set-up links stop working: called inside
+    the transaction that completes set-up or binds single sign-on."""
+    from accounts.models import Invitation, SetUpLink
+
+    accepted = Invitation.objects.filter(user=user, status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.ACCEPTED, status_at=now
+    )
+    SetUpLink.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    if accepted:
+        audit.record_auth(by=user, verb="accept_invitation")
+
+
+# The account's lifecycle: change role, switch off a leaver, switch back on, and accounts
+# unused for 90 days (accounts/lifecycle.py; docs/go-live.md "When someone leaves").
+
+
+def _require_may_manage(by, user: User, *, own: str) -> None:
+    from accounts import lifecycle
+
+    require_permission(by, Permission.STAFF_MANAGE)
+    if by.pk == user.pk:
+        raise ActionError(own)
+    if not lifecycle.manageable_by(by).filter(pk=user.pk).exists():
+        raise ActionError("You cannot change this account")
+
+
+@transaction.atomic
+def change_role(*, by, user: User, role: str, seen_role: str) -> User:
+    """Give a person another role their organisation allows. `seen_role` is the role the
+    administrator saw: the update only happens if it is still the role, so of two
+    administrators changing it at once the second is told, not silently overruled."""
+    from accounts import lifecycle
+    from core.errors import ConcurrentChange
+
+    _require_may_manage(by, user, own="Ask another administrator to change your own role")
+    allowed = ROLES_BY_KIND.get(user.organisation.kind, set())
+    if role not in allowed:
+        raise ActionError(
+            f"Someone in {user.organisation.name} cannot be a {_role_label(role).lower()}",
+            field="role",
+        )
+    if role == seen_role:
+        raise ActionError(
+            f"{user.full_name} is already a {_role_label(role).lower()}", field="role"
+        )
+    changed = User.objects.filter(pk=user.pk, role=seen_role).update(role=role)
+    if not changed:
+        now_is = User.objects.get(pk=user.pk).get_role_display().lower()
+        raise ConcurrentChange(
+            f"Someone else changed {user.full_name}'s role to {now_is} while you were "
+            "looking. Check it and choose again."
+        )
+    user.role = role
+    audit.record_change(
+        by=by,
+        verb="change_role",
+        obj=user,
+        old=seen_role,
+        new=role,
+        open_cases=lifecycle.open_cases_of(user).count(),
+    )
+    return user
+
+
+def _role_label(role: str) -> str:
+    return Role(role).label if role in Role.values else role
+
+
+@transaction.atomic
+def switch_off_account(*, by, user: User) -> bool:
+    """A leaver: the account can no longer sign in, every session it has ends at once (on
+    each session's next request: accounts/sessions.py), and any set-up link stops working.
+    The cases they held stay theirs until a team lead reallocates them (the team page lists
+    them). Idempotent: False if it was already switched off (by someone else meanwhile)."""
+    from accounts import lifecycle
+    from accounts.models import SwitchedOffReason
+
+    _require_may_manage(by, user, own="You cannot switch off your own account")
+    now = timezone.now()
+    if not _switch_off(User.objects.filter(pk=user.pk), now, SwitchedOffReason.LEFT):
+        return False
+    user.refresh_from_db()
+    audit.record_change(
+        by=by,
+        verb="switch_off_account",
+        obj=user,
+        cause=SwitchedOffReason.LEFT,
+        open_cases=lifecycle.open_cases_of(user).count(),
+    )
+    return True
+
+
+@transaction.atomic
+def switch_on_account(*, by, user: User) -> bool:
+    """Let a switched-off account sign in again, with its own password and second factor
+    (a forgotten password is reset as anyone's is). Sessions from before stay ended, and
+    the 90-day clock starts again. Idempotent: False if it was already on."""
+    from django.db.models import F
+
+    _require_may_manage(by, user, own="You cannot switch on your own account")
+    now = timezone.now()
+    changed = User.objects.filter(pk=user.pk, is_active=False).update(
+        is_active=True,
+        switched_off_at=None,
+        switched_off_reason="",
+        switched_on_at=now,
+        unused_warning_at=None,
+        session_generation=F("session_generation") + 1,
+    )
+    if not changed:
+        return False
+    user.refresh_from_db()
+    audit.record_change(by=by, verb="switch_on_account", obj=user)
+    return True
+
+
+def _switch_off(rows, now, reason) -> int:
+    """Switch off the accounts among `rows` that are still on (a conditional update, so that
+    two at once switch off once); their sessions end and their set-up links stop working."""
+    from django.db.models import F
+
+    from accounts.models import SetUpLink
+
+    ids = list(rows.filter(is_active=True).values_list("pk", flat=True))
+    changed = User.objects.filter(pk__in=ids, is_active=True).update(
+        is_active=False,
+        switched_off_at=now,
+        switched_off_reason=reason,
+        session_generation=F("session_generation") + 1,
+    )
+    if changed:
+        SetUpLink.objects.filter(
+            user_id__in=ids, used_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=now)
+    return changed
+
+
+# How many accounts one transaction of the 90-day sweep deals with.
+UNUSED_BATCH = 200
+# Accounts named in one warning email (the rest are counted, and are on the access review).
+UNUSED_NAMED = 50
+
+
+# lint: not-atomic: a sweep: each batch is its own transaction, so one failure undoes no other
+def review_unused_accounts(now=None) -> dict:
+    """A periodic duty (core/periodic.py): switch off the accounts unused for 90 days whose
+    area's administrators were told at least 10 days ago, then tell each area's service
+    administrators about its accounts unused for 80 days. Each account dealt with leaves the
+    set the sweep walks (core.batches), so every one is reached in one run."""
+    from django.db.models import F
+
+    from accounts import lifecycle
+    from core.batches import in_batches
+
+    now = now or timezone.now()
+    switched_off = 0
+    batch: list = []
+    for user in in_batches(lifecycle.due_to_switch_off(now).only("pk"), size=UNUSED_BATCH):
+        batch.append(user.pk)
+        if len(batch) == UNUSED_BATCH:
+            switched_off += _switch_off_unused(batch, now)
+            batch = []
+    if batch:
+        switched_off += _switch_off_unused(batch, now)
+
+    warned = 0
+    by_area: dict = {}
+    due = lifecycle.due_for_warning(now).annotate(area_pk=F("organisation__area_id")).only("pk")
+    for user in in_batches(due, size=UNUSED_BATCH):
+        ids = by_area.setdefault(user.area_pk, [])
+        ids.append(user.pk)
+        if len(ids) == UNUSED_BATCH:
+            warned += _warn_of_unused(user.area_pk, ids, now)
+            by_area[user.area_pk] = []
+    for area_id, ids in by_area.items():
+        if ids:
+            warned += _warn_of_unused(area_id, ids, now)
+    return {"warned": warned, "switched_off": switched_off}
+
+
+@transaction.atomic
+def _switch_off_unused(ids, now) -> int:
+    from accounts import lifecycle
+    from accounts.models import SwitchedOffReason
+
+    # Checked again inside the transaction: someone who signed in since is left alone.
+    rows = lifecycle.due_to_switch_off(now).filter(pk__in=ids)
+    ids = list(rows.values_list("pk", flat=True))
+    changed = _switch_off(User.objects.filter(pk__in=ids), now, SwitchedOffReason.UNUSED)
+    for user in User.objects.filter(pk__in=ids, switched_off_at=now):
+        audit.record_change(by=None, verb="switch_off_account", obj=user, cause="unused")
+    return changed
+
+
+@transaction.atomic
+def _warn_of_unused(area_id, ids, now) -> int:
+    from accounts import lifecycle
+    from notifications.actions import email_staff
+    from organisations.models import Area
+
+    users = list(
+        lifecycle.due_for_warning(now)
+        .select_for_update(of=("self",))
+        .filter(pk__in=ids, organisation__area_id=area_id)
+        .select_related("organisation")
+        .order_by("full_name", "pk")
+    )
+    if not users:
+        return 0
+    User.objects.filter(pk__in=[u.pk for u in users]).update(unused_warning_at=now)
+    off_on = timezone.localdate(now + lifecycle.NOTICE)
+    first = None
+    for user in users:
+        event = audit.record_change(
+            by=None, verb="warn_unused_account", obj=user, switch_off_on=f"{off_on:%Y-%m-%d}"
+        )
+        first = first or event
+    area = Area.objects.get(pk=area_id)
+    admins = User.objects.filter(
+        is_active=True, role=Role.SERVICE_ADMIN, organisation__area_id=area_id
+    )
+    if not admins.exists():
+        # An area with no service administrator yet: the installation's operator is told.
+        admins = User.objects.filter(is_active=True, role=Role.SYSTEM_ADMIN)
+    named = [
+        f"* {u.full_name} ({u.email}), {u.get_role_display().lower()}, {u.organisation.name}"
+        for u in users[:UNUSED_NAMED]
+    ]
+    if len(users) > UNUSED_NAMED:
+        named.append(f"* and {len(users) - UNUSED_NAMED} more")
+    email_staff(
+        by=None,
+        users=list(admins),
+        template_code="unused_accounts_warning",
+        personalisation={
+            "area": area.name,
+            "count": len(users),
+            "date": f"{off_on:%-d %B %Y}",
+            "accounts": "\n".join(named),
+            "link": settings.SITE_URL.rstrip("/") + reverse("administration:access_review"),
+        },
+        reference=f"unused_accounts_warning:{first.pk}",
+    )
+    return len(users)

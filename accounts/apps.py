@@ -5,5 +5,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        # Signing in records when the person last confirmed it was them (accounts/reauth.py).
-        from accounts import reauth  # noqa: F401
+        # Signing in records when the person last confirmed it was them (accounts/reauth.py),
+        # and which generation of the account's sessions it belongs to (accounts/sessions.py).
+        from accounts import reauth, sessions  # noqa: F401

@@ -1,9 +1,31 @@
 from urllib.parse import urlencode
 
+from django.contrib.auth import SESSION_KEY, logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts import second_factor
+from accounts import second_factor, sessions
+
+
+class SessionGenerationMiddleware:
+    """Sign out, before any view runs, a session whose account has been switched off or
+    whose sessions have all been ended since it signed in (accounts/sessions.py). The
+    visitor is then treated as not signed in: LoginRequiredMiddleware sends them to sign in.
+
+    Installed straight after AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            if not sessions.is_current(request):
+                logout(request)
+        elif SESSION_KEY in request.session:
+            # Signed in once, but the account can no longer be loaded (Django's backend
+            # refuses a switched-off one): the session row is emptied, not left to expire.
+            request.session.flush()
+        return self.get_response(request)
 
 
 class SecondFactorMiddleware:

@@ -26,6 +26,11 @@ class StaffManager(BaseUserManager):
         return user
 
 
+class SwitchedOffReason(models.TextChoices):
+    LEFT = "left", "Switched off by an administrator"
+    UNUSED = "unused", "Not used for 90 days"
+
+
 class User(AbstractUser):
     """A member of staff. Every account belongs to one organisation with one role."""
 
@@ -43,6 +48,21 @@ class User(AbstractUser):
     # Demo accounts (made by the nonprod loader) may sign in without a second factor; only
     # an installation with LINKWORK_NONPROD honours it. Production never makes one.
     is_demo = models.BooleanField(default=False)
+    # The account's lifecycle (accounts/actions.py: switch_off_account, switch_on_account,
+    # review_unused_accounts). `is_active` says whether it can sign in; every session carries
+    # the generation it was signed in under, and a session of an older one is signed out on
+    # its next request (accounts.middleware.SessionGenerationMiddleware), so bumping it ends
+    # every session at once.
+    session_generation = models.PositiveIntegerField(default=0)
+    switched_off_at = models.DateTimeField(null=True, blank=True)
+    switched_off_reason = models.CharField(
+        max_length=10, choices=SwitchedOffReason.choices, blank=True
+    )
+    # Switching back on counts as use: the 90-day clock starts again from here.
+    switched_on_at = models.DateTimeField(null=True, blank=True)
+    # When the area's administrators were told this unused account would be switched off;
+    # a sign-in or switching on after it makes it stale.
+    unused_warning_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
@@ -123,3 +143,50 @@ class SetUpLink(models.Model):
 
     def __str__(self):
         return f"Set-up link for {self.user} until {self.expires_at}"
+
+
+class Invitation(models.Model):
+    """An invitation to a member of staff (`accounts/invitations.py`): the account it made
+    (which has no usable password until the person follows the link) and the set-up link
+    that was emailed to them. Resending replaces the link; the old one stops working.
+
+    Expired is not stored: it is a pending invitation whose link's time has passed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be accepted"
+        ACCEPTED = "accepted", "Accepted"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_at = models.DateTimeField()
+    # The link last emailed, and when it stops working (kept here so lists need no join).
+    link = models.ForeignKey(
+        SetUpLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    times_sent = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-invited_at"]
+        constraints = [
+            # However many administrators press "Invite" at once, one invitation waits.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="one_pending_invitation_per_account",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="invitation_status")]
+
+    def __str__(self):
+        return f"Invitation for {self.user} ({self.status})"
+
+
+# Single sign-on (accounts/oidc/): its models belong to this app.
+from accounts.oidc.models import SingleSignOnIdentity, SingleSignOnProvider  # noqa: E402, F401

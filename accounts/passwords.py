@@ -36,8 +36,10 @@ class ResetTokenGenerator(PasswordResetTokenGenerator):
     key_salt = "linkwork.accounts.passwords.ResetTokenGenerator"
 
     def _make_hash_value(self, user, timestamp):
-        # Switching an account off also ends the links already sent to it.
-        return f"{super()._make_hash_value(user, timestamp)}{user.is_active}"
+        # Switching an account off ends the links already sent to it, and switching it back
+        # on does not revive them (each switch moves the session generation on).
+        base = super()._make_hash_value(user, timestamp)
+        return f"{base}{user.is_active}{user.session_generation}"
 
 
 reset_tokens = ResetTokenGenerator()

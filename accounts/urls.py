@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts.oidc import views as single_sign_on
 from accounts.views import password, second_factor, setup
 from accounts.views.session import SignInView, SignOutView
 
@@ -7,6 +8,8 @@ app_name = "accounts"
 urlpatterns = [
     path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", SignOutView.as_view(), name="logout"),
+    path("oidc/<str:code>/start/", single_sign_on.start, name="oidc_start"),
+    path("oidc/<str:code>/callback/", single_sign_on.callback, name="oidc_callback"),
     path("second-factor/", second_factor.verify, name="second_factor_verify"),
     path("second-factor/set-up/", second_factor.set_up, name="second_factor_set_up"),
     path("second-factor/recovery-codes/", second_factor.recovery_codes, name="recovery_codes"),

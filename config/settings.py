@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A switched-off account's sessions end at once (accounts/sessions.py).
+    "accounts.middleware.SessionGenerationMiddleware",
     "core.middleware.SessionLifetimeMiddleware",
     # Deny by default: every view needs a signed-in user unless it opts out.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -229,6 +231,17 @@ NOTIFY_TIMEOUT_SECONDS = get_int("NOTIFY_TIMEOUT_SECONDS", 10)
 QUIET_HOURS = get_env("LINKWORK_QUIET_HOURS", "20:00-08:00")
 # Where links in staff emails point.
 SITE_URL = get_env("LINKWORK_SITE_URL", f"http://127.0.0.1:{get_env('PORT', '8000')}")
+# Single sign-on (accounts/oidc/, ADR 0009): the identity providers an area's administrator
+# may point linkwork at, by exact issuer. CIS2's live and integration issuers by default; add
+# NHSmail's (https://login.microsoftonline.com/<tenant id>/v2.0). A non-production
+# installation also accepts a provider on this machine (the fake one).
+LINKWORK_OIDC_TRUSTED_ISSUERS = get_list(
+    "LINKWORK_OIDC_TRUSTED_ISSUERS",
+    "https://am.nhsidentity.spineservices.nhs.uk:443/openam/oauth2/realms/root/realms/"
+    "NHSIdentity/realms/Healthcare,"
+    "https://am.nhsint.auth-ptl.cis2.spineservices.nhs.uk:443/openam/oauth2/realms/root/"
+    "realms/NHSIdentity/realms/Healthcare",
+)
 
 # Background work is "behind" when a due task has waited longer than this, or work waits and
 # no worker has reported for this long: /api/v1/health answers 503 and team leads see a banner.

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from administration.views import public_information
 from api.openreferral.endpoints import api as openreferral_api
 from api.public import public_urls
 from api.v1 import api as api_v1
@@ -10,6 +11,13 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("referrals/", include("referrals.urls")),
     path("refer-yourself/", refer_yourself, name="refer_yourself"),
+    # Every area's notices, linked from every page's footer: public, as the law requires.
+    path("privacy/", public_information.privacy_notice, name="privacy_notice"),
+    path(
+        "accessibility/",
+        public_information.accessibility_statement,
+        name="accessibility_statement",
+    ),
     path("cases/", include("casework.urls")),
     path("", include("onward.urls")),
     path("", include("outcomes.urls")),

@@ -26,6 +26,8 @@ DUTIES = [
     ("reporting.refresh.refresh", EVERY),
     ("reporting.refresh.book_rebuild", timedelta(hours=23)),
     ("accounts.actions.forget_old_sign_in_attempts", timedelta(hours=23)),
+    # Accounts unused for 80 days: the area's administrators told; at 90: switched off.
+    ("accounts.actions.review_unused_accounts", timedelta(hours=23)),
 ]
 TASK_PATH = "core.periodic.sweep"
 

@@ -127,6 +127,12 @@ def navigation(request) -> list[dict]:
         items.append(("Areas", "administration:areas"))
     if has_permission(user, Permission.ORGANISATIONS_MANAGE):
         items.append(("Organisations", "administration:organisations"))
+    if has_permission(user, Permission.STAFF_MANAGE):
+        items.append(("Staff", "administration:staff"))
+    if has_permission(user, Permission.ACCESS_REVIEW):
+        items.append(("Access review", "administration:access_review"))
+    if has_permission(user, Permission.AREA_SETTINGS_EDIT):
+        items.append(("Public information", "administration:public_information"))
     return [
         {"text": text, "href": reverse(name), "current": request.path == reverse(name)}
         for text, name in items

@@ -40,6 +40,7 @@ from nonprod import (
     demo_history,
     demo_onward,
     demo_outcomes,
+    demo_public_information,
     demo_second_factor,
 )
 from organisations.actions import create_area, create_organisation, create_pcn
@@ -130,6 +131,7 @@ def load(
     now = timezone.now()
     with transaction.atomic():
         setup = _organisations_and_staff(progress)
+        demo_public_information.fill_in(setup.service.area, "Northamptonshire Social Prescribing")
         progress(f"Creating {activities} community activities")
         save_services(by=None, area=setup.service.area, records=_activities(activities, rng))
         _providers_and_editor(setup, progress)

@@ -13,7 +13,7 @@ from api.fhir.actions import receive_service_request
 from api.fhir.models import ApiClient
 from referrals.actions import PersonDetails, create_referral
 from referrals.models import Need, Referral
-from referrals.routing import service_for_area
+from referrals.routing import service_for
 
 EXAMPLE = (
     Path(__file__).resolve().parent.parent / "docs" / "api" / "fhir-servicerequest-example.json"
@@ -39,7 +39,7 @@ def add(practices, progress) -> None:
         with time_machine.travel(now - timedelta(days=number + 1, hours=3), tick=False):
             create_referral(
                 by=None,
-                service=service_for_area(practice.area_id),
+                service=service_for(practice),
                 person=PersonDetails(
                     nhs_number="",
                     given_name=given,

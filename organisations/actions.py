@@ -4,15 +4,16 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as default
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from core import audit
 from core.errors import ActionError, ConcurrentChange
+from core.permissions import Permission, has_permission
 from geography import grid
 from geography.lookup import PostcodeError, locate
-from organisations.models import Area, Organisation, PrimaryCareNetwork
+from organisations.models import Area, AreaPublicInformation, Organisation, PrimaryCareNetwork
 
 
 @transaction.atomic
@@ -537,3 +538,87 @@ def _plan_pcns(area, parsed, by_code, existing, problems):
         else:
             names[m.pcn_code] = m.pcn_name or pcn.name
     return {code: m.pcn_code for code, m in current.items()}, names
+
+
+# Long enough for any notice; short enough that a pasted file cannot fill the database.
+NOTICE_MAX_CHARS = 30_000
+
+
+@transaction.atomic
+def update_public_information(
+    *,
+    by,
+    area: Area,
+    version: int,
+    service_name: str,
+    phone: str,
+    email: str,
+    privacy_notice: str,
+    accessibility_statement: str,
+    reviewed_on,
+):
+    """The area's service administrator saves what the public are told: who runs the
+    service, how to reach them, the privacy notice and the accessibility statement.
+    `version` is the one they saw (0 before anything was saved): if someone else saved in
+    between, nothing changes and they are told."""
+    if by is not None and not (
+        has_permission(by, Permission.AREA_SETTINGS_EDIT) and by.organisation.area_id == area.pk
+    ):
+        raise ActionError("Only the area's service administrators can change this")
+    if area.operator:
+        raise ActionError("The operator's area has no public pages")
+    fields = {
+        "service_name": " ".join(service_name.split()),
+        "phone": " ".join(phone.split()),
+        "email": email.strip(),
+        "privacy_notice": privacy_notice.strip(),
+        "accessibility_statement": accessibility_statement.strip(),
+        "reviewed_on": reviewed_on,
+    }
+    if not fields["service_name"]:
+        raise ActionError("Enter the name people know the service by", field="service_name")
+    if not fields["phone"]:
+        raise ActionError("Enter the phone number people can call", field="phone")
+    for name, label in (
+        ("privacy_notice", "privacy notice"),
+        ("accessibility_statement", "accessibility statement"),
+    ):
+        if not fields[name]:
+            raise ActionError(f"Enter the {label}", field=name)
+        if len(fields[name]) > NOTICE_MAX_CHARS:
+            raise ActionError(
+                f"The {label} must be {NOTICE_MAX_CHARS:,} characters or fewer", field=name
+            )
+    if reviewed_on is not None and reviewed_on > timezone.localdate():
+        raise ActionError(
+            "The date it was last reviewed must be today or in the past", field="reviewed_on"
+        )
+    stale = ConcurrentChange(
+        "Someone else changed this while you were editing it. What they saved is shown in "
+        "the preview below, with what you typed in the boxes: check it and save again."
+    )
+    now = timezone.now()
+    if version == 0:
+        try:
+            # A savepoint: the one-to-one constraint decides between two first saves.
+            with transaction.atomic():
+                current = AreaPublicInformation.objects.create(
+                    area=area, version=1, updated_at=now, **fields
+                )
+        except IntegrityError:
+            raise stale from None
+        changed = sorted(fields)
+    else:
+        before = AreaPublicInformation.objects.filter(area=area).first()
+        # The conditional update lets exactly one of two saves of the same version win.
+        claimed = AreaPublicInformation.objects.filter(area=area, version=version).update(
+            version=F("version") + 1, updated_at=now, **fields
+        )
+        if not claimed:
+            raise stale
+        current = AreaPublicInformation.objects.get(area=area)
+        changed = sorted(n for n, v in fields.items() if getattr(before, n) != v)
+    audit.record_change(
+        by=by, verb="update_public_information", obj=current, area=area.code, changed=changed
+    )
+    return current

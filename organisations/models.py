@@ -138,3 +138,27 @@ class Organisation(BaseModel):
 
     def __str__(self):
         return self.name
+
+
+class AreaPublicInformation(BaseModel):
+    """What people outside the NHS are told about an area's social prescribing: who runs it
+    and how to reach them, and the two notices a public-sector site must publish (privacy,
+    accessibility). Edited by the area's service administrator through
+    `organisations.actions.update_public_information`; until then pages show the defaults in
+    `organisations.public_information`, which say what must be filled in."""
+
+    area = models.OneToOneField(Area, on_delete=models.CASCADE, related_name="public_information")
+    # As the public knows it, like "Northamptonshire Social Prescribing".
+    service_name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    # Plain text with a few Markdown-like marks (organisations.notice_text): never HTML.
+    privacy_notice = models.TextField()
+    accessibility_statement = models.TextField()
+    reviewed_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+    # Optimistic locking: two administrators editing at once, the second is told.
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self):
+        return f"Public information for {self.area}"

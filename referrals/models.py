@@ -282,6 +282,13 @@ class Referral(BaseModel):
         return f"Referral of {self.person} received {self.received_at:%d %b %Y}"
 
     @property
+    def reference(self) -> str:
+        """The short reference the person was given (a self-referral's confirmation)."""
+        from referrals.references import reference_for
+
+        return reference_for(self.pk)
+
+    @property
     def first_contact_overdue(self) -> bool:
         return bool(
             self.first_contact_due

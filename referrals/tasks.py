@@ -8,7 +8,7 @@ from core import audit
 from referrals import bulk
 from referrals.actions import DuplicateReferral, PossibleDuplicatePerson, create_referral
 from referrals.models import BulkUpload, Referral
-from referrals.routing import service_for_area
+from referrals.routing import service_for
 
 PROGRESS_EVERY = 25
 
@@ -48,7 +48,7 @@ def process_bulk_upload(upload_id: str) -> str:
             checked.append(result)
         if number % PROGRESS_EVERY == 0:
             BulkUpload.objects.filter(pk=upload.pk).update(checked_rows=number)
-    service = service_for_area(upload.organisation.area_id)
+    service = service_for(upload.organisation)
     if service is None:
         problems.append(
             bulk.problem(1, "-", "no social prescribing service takes referrals here yet")

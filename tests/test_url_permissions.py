@@ -34,6 +34,13 @@ PUBLIC = {
     "directory:find",
     "directory:activity",
     "directory:report",
+    # Single sign-on: start and the provider's answer, for people not yet signed in
+    # (accounts/tests/test_oidc.py).
+    "accounts:oidc_start",
+    "accounts:oidc_callback",
+    # Every area's notices, public by law: administration/tests/test_public_information.py.
+    "privacy_notice",
+    "accessibility_statement",
 }
 PERSONAS = [
     "referrer",
@@ -64,6 +71,24 @@ EXPECTED = {
     "administration:new_pcn": {},
     "administration:pcn": {},
     "administration:import_practices": {},
+    "administration:single_sign_on": {},  # the area's service administrator only (test_oidc.py)
+    "administration:public_information": {},  # the area's service administrator only
+    # Staff list and invitations: administrators only (administration/tests/test_staff_invites.py).
+    "administration:staff": {},
+    "administration:invitations": {},
+    "administration:invite_staff": {},
+    "administration:bulk_invite": {},
+    "administration:bulk_invite_template": {},
+    "administration:resend_invitation": dict.fromkeys(PERSONAS, 405),  # POST only
+    "administration:cancel_invitation": dict.fromkeys(PERSONAS, 405),  # POST only
+    # A member of staff's page and lifecycle, the access review: administrators only
+    # (administration/tests/test_staff_lifecycle.py, test_access_review.py).
+    "administration:staff_member": {},
+    "administration:change_role": {},
+    "administration:switch_off": {},
+    "administration:switch_on": dict.fromkeys(PERSONAS, 405),  # POST only
+    "administration:access_review": {},
+    "administration:access_review_csv": {},
     # The second factor: a verified session is sent on from set-up and the code page; fresh
     # recovery codes exist only just after they are made (accounts/tests/test_second_factor_*).
     "accounts:second_factor_verify": dict.fromkeys(PERSONAS, 302),

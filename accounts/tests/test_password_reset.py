@@ -176,6 +176,20 @@ def test_switching_an_account_off_ends_links_already_sent(client, link_worker, r
     assert "This link does not work" in Client().get(link).content.decode()
 
 
+def test_switching_off_and_back_on_does_not_revive_links_sent_before(
+    client, link_worker, run_tasks
+):
+    from accounts.actions import switch_off_account, switch_on_account
+    from administration.tests.conftest import administrator
+
+    service_admin = administrator("svc@example.nhs.uk", "Sid Service", link_worker.area)
+
+    link = emailed_link(client, link_worker, run_tasks)
+    switch_off_account(by=service_admin, user=link_worker)
+    switch_on_account(by=service_admin, user=User.objects.get(pk=link_worker.pk))
+    assert "This link does not work" in Client().get(link).content.decode()
+
+
 def test_resetting_ends_every_other_session(link_worker, run_tasks):
     elsewhere = sign_in(Client(), link_worker)
     assert elsewhere.get(reverse("accounts:password_change")).status_code == 200

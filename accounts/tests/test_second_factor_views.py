@@ -33,6 +33,9 @@ EXEMPT = {
     "accounts:logout",
     "accounts:second_factor_verify",
     "accounts:second_factor_set_up",
+    # Signing in through single sign-on is a way to the second factor, not past it.
+    "accounts:oidc_start",
+    "accounts:oidc_callback",
 }
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from markupsafe import Markup
 
-from accounts import actions, second_factor
+from accounts import actions, reauth, second_factor
 from accounts.models import User
 from accounts.second_factor import FRESH_CODES_SESSION_KEY, second_factor_not_required
 from core.errors import ActionError
@@ -202,6 +202,10 @@ def reset(request, pk):
     if request.user.role != Role.SYSTEM_ADMIN:
         people = people.filter(organisation__area_id=request.user.organisation.area_id)
     person = get_object_or_404(people, pk=pk)
+    # Whoever resets a second factor can take over the account: prove it is still them.
+    confirm = reauth.confirm_first(request, return_to=_next(request))
+    if confirm:
+        return confirm
     try:
         actions.reset_second_factor(by=request.user, user=person)
     except ActionError as error:

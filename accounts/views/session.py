@@ -53,6 +53,14 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        from accounts.oidc.presenters import sign_in_buttons
+
+        # Single sign-on: a button for each area's identity provider (accounts/oidc/).
+        context = super().get_context_data(**kwargs)
+        context["single_sign_on"] = sign_in_buttons(self.request.GET.get("next", ""))
+        return context
+
     def form_valid(self, form):
         response = super().form_valid(form)
         devices.remember_device(response, self.request, form.get_user())

@@ -15,7 +15,7 @@ from core.errors import ActionError
 from organisations.models import Organisation
 from referrals import actions as referral_actions
 from referrals.models import Referral
-from referrals.routing import service_for_area
+from referrals.routing import service_for
 
 TOKEN_PREFIX = "lwk_"
 
@@ -78,7 +78,7 @@ def receive_service_request(*, client: ApiClient, data) -> tuple[Referral, bool]
     existing = _existing(organisation, system, value)
     if existing:
         return existing, False
-    service = service_for_area(organisation.area_id)
+    service = service_for(organisation)
     if service is None:
         raise FhirError.one(
             422, "business-rule", "No social prescribing service takes referrals in this area yet"

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from accounts import lifecycle
 from accounts.models import User
 from casework.queries import workers_with_caseload
 from core import audit
@@ -62,10 +63,17 @@ def team(request):
     require_permission(request.user, Permission.TEAM_VIEW)
     # Caseload counts per worker, no one named: still a read of the service's records.
     audit.record_view(by=request.user, verb="view_team")
+    # Open cases of workers switched off (or no longer link workers), named: audited.
+    to_reallocate = paginate_people(
+        request, lifecycle.to_reallocate(request.user), verb="list_to_reallocate"
+    )
     return render(
         request,
         "casework/team.jinja",
-        {"workers": workers_with_caseload(request.user.organisation)},
+        {
+            "workers": workers_with_caseload(request.user.organisation),
+            "to_reallocate": to_reallocate,
+        },
     )
 
 

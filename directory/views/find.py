@@ -9,6 +9,7 @@ from directory.forms import FindActivityForm
 from directory.models import Service
 from directory.presenters import listing
 from directory.search import search
+from organisations import public_information
 
 PAGE_SIZE = 20
 
@@ -21,14 +22,27 @@ def find_activity(request):
         number = page_number(request)
         result = search(form.to_query(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE))
         page = Paginator(range(result.total), PAGE_SIZE).get_page(number)
-    return render(request, "directory/find.jinja", {"form": form, "result": result, "page": page})
+    # Whose page this is: the area of the postcode searched, or ?area=, or the only one.
+    postcode = form.cleaned_data.get("postcode", "") if form.is_bound and form.is_valid() else ""
+    area = public_information.area_for_request(request, postcode=postcode)
+    return render(
+        request,
+        "directory/find.jinja",
+        {
+            "form": form,
+            "result": result,
+            "page": page,
+            "public_area": area,
+            "contact": public_information.contact(area=area),
+        },
+    )
 
 
 @login_not_required
 def activity(request, pk):
     service = get_object_or_404(
         Service.objects.public()
-        .select_related("organization")
+        .select_related("organization", "area")
         .prefetch_related(
             "schedules",
             "cost_options",
@@ -39,5 +53,12 @@ def activity(request, pk):
         pk=pk,
     )
     return render(
-        request, "directory/activity.jinja", {"service": service, "listing": listing(service)}
+        request,
+        "directory/activity.jinja",
+        {
+            "service": service,
+            "listing": listing(service),
+            "public_area": service.area,
+            "contact": public_information.contact(area=service.area),
+        },
     )

@@ -6,11 +6,20 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from organisations import public_information
 from outcomes import actions, instruments
 from outcomes.forms import DateOfBirthForm, QuestionForm
 from outcomes.models import QuestionnaireRequest
 
 SESSION_KEY = "questionnaire_links"
+
+
+def _run_by(questionnaire) -> dict:
+    """The service that sent the link, named with its phone number on every page. Shown
+    before the date of birth is checked too: whoever holds the link was sent it by that
+    service, and should see who is asking before typing anything."""
+    service = questionnaire.referral.service
+    return {"public_area": service.area, "contact": public_information.contact(service=service)}
 
 
 def _unusable(request, status=410):
@@ -58,7 +67,11 @@ def start(request, token):
         except actions.LinkUnusable:
             return _unusable(request)
         wrong = True
-    return render(request, "outcomes/person_start.jinja", {"form": form, "wrong": wrong})
+    return render(
+        request,
+        "outcomes/person_start.jinja",
+        {"form": form, "wrong": wrong, **_run_by(link.request)},
+    )
 
 
 def _continue(request, token, questionnaire):
@@ -124,6 +137,7 @@ def question(request, token, code, number):
             "total": total,
             "show_preamble": number == 1,
             "back": _previous(questionnaire, code, number, token),
+            **_run_by(questionnaire),
         },
     )
 
@@ -159,10 +173,11 @@ def support(request, token):
         link = actions.find_link(token)
     except actions.LinkUnusable:
         link = None
+    verified = link is not None and _verified(request, link)
     return render(
         request,
         "outcomes/person_support.jinja",
-        {"token": token if link and _verified(request, link) else None},
+        {"token": token if verified else None, **(_run_by(link.request) if verified else {})},
     )
 
 
@@ -173,4 +188,8 @@ def done(request, token):
     if link is None or not _verified(request, link):
         return _unusable(request)
     finished = link.request.status == QuestionnaireRequest.Status.COMPLETED
-    return render(request, "outcomes/person_done.jinja", {"finished": finished, "token": token})
+    return render(
+        request,
+        "outcomes/person_done.jinja",
+        {"finished": finished, "token": token, **_run_by(link.request)},
+    )

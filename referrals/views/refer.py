@@ -5,7 +5,7 @@ from core.permissions import Permission, require_permission
 from referrals import actions
 from referrals.forms import ReferralForm
 from referrals.models import Referral
-from referrals.routing import service_for_area
+from referrals.routing import service_for
 
 
 def new_referral(request):
@@ -78,4 +78,5 @@ def _if_visible(user, referral):
 
 
 def _service_for(user):
-    return service_for_area(user.organisation.area_id)
+    # A practice's referrals go by its coverage; a partner's by its area (referrals.routing).
+    return service_for(user.organisation)

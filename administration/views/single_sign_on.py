@@ -1,0 +1,52 @@
+"""A service administrator's single sign-on settings for their own area (accounts/oidc/)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from accounts.oidc.actions import configure_single_sign_on
+from accounts.oidc.client import redirect_uri
+from accounts.oidc.forms import SingleSignOnForm
+from accounts.oidc.models import SingleSignOnProvider, secret_env_name
+from core.errors import ActionError
+from core.permissions import Permission, require_permission
+
+FIELDS = [
+    "name",
+    "issuer",
+    "client_id",
+    "scopes",
+    "acr_values",
+    "subject_claim",
+    "email_claim",
+    "mfa_evidence",
+    "enabled",
+]
+
+
+def single_sign_on(request):
+    require_permission(request.user, Permission.AREA_SETTINGS_EDIT)
+    area = request.user.organisation.area
+    provider = SingleSignOnProvider.objects.filter(area=area).first()
+    initial = {f: getattr(provider, f) for f in FIELDS} if provider else {"enabled": True}
+    form = SingleSignOnForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            provider = configure_single_sign_on(by=request.user, area=area, **form.cleaned_data)
+        except ActionError as error:
+            form.add_action_error(error)
+        else:
+            messages.success(request, "Single sign-on settings saved")
+            return redirect("administration:single_sign_on")
+    env_name = secret_env_name(area.code)
+    return render(
+        request,
+        "administration/single_sign_on.jinja",
+        {
+            "area": area,
+            "form": form,
+            "provider": provider,
+            "secret_env": env_name,
+            "secret_set": bool(provider and provider.client_secret()),
+            "redirect_uri": redirect_uri(provider) if provider else None,
+        },
+    )
