@@ -38,6 +38,22 @@ def _reference_data(request):
             getattr(import_module(module), function)(apps, None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_from_the_source_folders():
+    """Pages link to plain static names served from the source folders, whatever a developer
+    has collected into STATIC_ROOT (`make serve` does): the test server serves /static/
+    through the finders, which know no hashed names. tests/test_entrypoint.py proves the
+    hashed, compressed names in a real production process."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(
+        STORAGES={**settings.STORAGES, "staticfiles": plain}, WHITENOISE_USE_FINDERS=True
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _force_login_passes_second_factor(monkeypatch):
     """`client.force_login(user)` leaves a session that has passed the second factor too;

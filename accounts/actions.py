@@ -321,31 +321,20 @@ def start_second_factor_set_up(*, user: User):
 def confirm_second_factor(*, user: User, code: str):
     """The first code from the new authenticator: it is confirmed and recovery codes are
     made. Returns (Check, recovery codes); the codes are for showing once."""
-    code = second_factor.normalise_code(code)
-    device = (
-        TOTPDevice.objects.select_for_update()
-        .filter(user=user, confirmed=False)
-        .order_by("id")
-        .first()
-    )
-    if device is None:
+    check = _check_code_locked(user, code, confirmed=False)
+    if check is None:
         if second_factor.has_second_factor(user):
             raise ActionError("You have already set up your second factor")
         raise ActionError("Start setting up your authenticator app again")
-    allowed, why = device.verify_is_allowed()
-    if not allowed:
-        return second_factor.Check(passed=False, throttled_until=why["locked_until"]), []
-    if not second_factor.looks_like_authenticator_code(code):
-        device.throttle_increment()
-        return second_factor.Check(passed=False), []
-    if not device.verify_token(code):
-        return second_factor.Check(passed=False), []
+    if not check.passed:
+        return check, []
+    device = check.device
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     codes = _new_recovery_codes(user)
     audit.record_auth(by=user, verb="second_factor_set_up")
-    return second_factor.Check(passed=True, device=device), codes
+    return check, codes
 
 
 @transaction.atomic
@@ -353,39 +342,53 @@ def check_second_factor(*, user: User, code: str, allow_recovery_code: bool = Tr
     """A code typed after the password (or before a sensitive change): the authenticator's
     current code, or one of the recovery codes (used up as it is used). One count of wrong
     codes per person, kept on the authenticator, covers both kinds."""
+    check = _check_code_locked(user, code, confirmed=True, allow_recovery_code=allow_recovery_code)
+    if check is None:
+        return second_factor.Check(passed=False)
+    if check.throttled_until is not None:
+        audit.record_auth(by=user, verb="second_factor_failed", outcome="throttled")
+    elif check.used_recovery_code:
+        left = second_factor.recovery_codes_left(user)
+        audit.record_auth(by=user, verb="second_factor_passed", method="recovery_code", left=left)
+    elif check.passed:
+        audit.record_auth(by=user, verb="second_factor_passed", method="authenticator")
+    else:
+        audit.record_auth(by=user, verb="second_factor_failed", outcome="wrong_code")
+    return check
+
+
+def _check_code_locked(user: User, code: str, *, confirmed: bool, allow_recovery_code=False):
+    """The lock-and-verify both of the above share. The person's authenticator (confirmed or
+    being set up) is locked first, then the back-off is honoured, the code checked, and a
+    wrong one counted: a Check, or None if there is no such authenticator. A recovery code
+    (when allowed) is deleted as it is used: the delete that removes the row is the one try
+    that may use it."""
     code = second_factor.normalise_code(code)
     device = (
         TOTPDevice.objects.select_for_update()
-        .filter(user=user, confirmed=True)
+        .filter(user=user, confirmed=confirmed)
         .order_by("id")
         .first()
     )
     if device is None:
-        return second_factor.Check(passed=False)
+        return None
     allowed, why = device.verify_is_allowed()
     if not allowed:
-        audit.record_auth(by=user, verb="second_factor_failed", outcome="throttled")
         return second_factor.Check(passed=False, throttled_until=why["locked_until"])
     if second_factor.looks_like_authenticator_code(code):
-        if device.verify_token(code):  # checks the step is later than the last one used
-            audit.record_auth(by=user, verb="second_factor_passed", method="authenticator")
+        # django-otp checks the step is later than the last one used, and counts a failure.
+        if device.verify_token(code):
             return second_factor.Check(passed=True, device=device)
     elif allow_recovery_code and code:
-        # A delete that removes the row is the one try that may use it.
         used, _ = StaticToken.objects.filter(
             device__user=user, device__confirmed=True, token=code
         ).delete()
         if used:
             device.throttle_reset()
-            left = second_factor.recovery_codes_left(user)
-            audit.record_auth(
-                by=user, verb="second_factor_passed", method="recovery_code", left=left
-            )
             return second_factor.Check(passed=True, device=device, used_recovery_code=True)
         device.throttle_increment()
     else:
         device.throttle_increment()
-    audit.record_auth(by=user, verb="second_factor_failed", outcome="wrong_code")
     return second_factor.Check(passed=False)
 
 
@@ -601,7 +604,8 @@ def cancel_invitation(*, by, invitation):
     invitation.status_at = now
     invitation.save(update_fields=["status", "status_at"])
     if not user.has_usable_password():
-        User.objects.filter(pk=user.pk).update(is_active=False)
+        # Switched off as a leaver is: the time and reason kept, sessions ended, audited.
+        _switch_off_account(by, user, now)
     audit.record_change(by=by, verb="cancel_invitation", obj=user, invitation=str(invitation.pk))
     return invitation
 
@@ -686,7 +690,19 @@ def _invite(*, by, email, full_name, organisation, role, job_title):
         )
         user.full_name, user.organisation, user.role = full_name, organisation, role
         user.job_title, user.is_active = job_title, True
-        user.save(update_fields=["full_name", "organisation", "role", "job_title", "is_active"])
+        # A cancelled invitation switched the account off; inviting again switches it on.
+        user.switched_off_at, user.switched_off_reason = None, ""
+        user.save(
+            update_fields=[
+                "full_name",
+                "organisation",
+                "role",
+                "job_title",
+                "is_active",
+                "switched_off_at",
+                "switched_off_reason",
+            ]
+        )
     token, link = _new_set_up_link(user, invitations.LIFETIME)
     invitation = Invitation.objects.create(
         user=user,
@@ -808,11 +824,16 @@ def switch_off_account(*, by, user: User) -> bool:
     each session's next request: accounts/sessions.py), and any set-up link stops working.
     The cases they held stay theirs until a team lead reallocates them (the team page lists
     them). Idempotent: False if it was already switched off (by someone else meanwhile)."""
+    _require_may_manage(by, user, own="You cannot switch off your own account")
+    return _switch_off_account(by, user, timezone.now())
+
+
+def _switch_off_account(by, user: User, now) -> bool:
+    """An administrator switches the account off (a leaver, or an invitation cancelled):
+    False if it was already off."""
     from accounts import lifecycle
     from accounts.models import SwitchedOffReason
 
-    _require_may_manage(by, user, own="You cannot switch off your own account")
-    now = timezone.now()
     if not _switch_off(User.objects.filter(pk=user.pk), now, SwitchedOffReason.LEFT):
         return False
     user.refresh_from_db()

@@ -77,6 +77,19 @@ def state(invitation, now=None) -> str:
     return Shown.PENDING if invitation.expires_at > now else Shown.EXPIRED
 
 
+def lapsed(user, now=None) -> bool:
+    """Invited, never accepted, and the invitation has run out (it shows as expired): the
+    administrator decides again (resends it) rather than the person getting in some other
+    way. The one rule for both ways in: single sign-on asks it before binding an account
+    (accounts/oidc/actions.py); a password is chosen through the invitation's set-up link,
+    which expires with the invitation (`expires_at` is the link's) and is refused after it
+    (accounts.actions.complete_set_up)."""
+    if user.has_usable_password():
+        return False
+    latest = user.invitations.order_by("-invited_at").first()
+    return latest is not None and state(latest, now) == Shown.EXPIRED
+
+
 def is_system_admin(user) -> bool:
     return user.role == Role.SYSTEM_ADMIN
 

@@ -21,10 +21,13 @@ class SessionGenerationMiddleware:
         if request.user.is_authenticated:
             if not sessions.is_current(request):
                 logout(request)
+                request.session[sessions.SIGNED_OUT] = True
         elif SESSION_KEY in request.session:
             # Signed in once, but the account can no longer be loaded (Django's backend
             # refuses a switched-off one): the session row is emptied, not left to expire.
             request.session.flush()
+            # The sign-in page they are sent to says why they are there.
+            request.session[sessions.SIGNED_OUT] = True
         return self.get_response(request)
 
 

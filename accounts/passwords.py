@@ -24,6 +24,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
+from core import queues
+
 MAX_LENGTH = 200
 # Reset links asked for, per network address, and emails sent, per account, in an hour.
 RESET_WINDOW = timedelta(hours=1)
@@ -54,7 +56,7 @@ def reset_link(user) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-@task()
+@task(queue_name=queues.TIME_CRITICAL)
 def send_reset_link(email: str) -> str:
     """Run by the worker for every request, known address or not, so that the page answers
     in the same time whether or not there is an account (and says the same thing)."""

@@ -15,6 +15,11 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 GENERATION = "linkwork_session_generation"
+# Set on the fresh session of someone signed out this way: the sign-in page then tells them.
+SIGNED_OUT = "linkwork_signed_out"
+SIGNED_OUT_MESSAGE = (
+    "You have been signed out. If you cannot sign in again, ask your administrator."
+)
 
 
 def is_current(request) -> bool:

@@ -10,6 +10,12 @@ urlpatterns = [
     path("sign-out/", SignOutView.as_view(), name="logout"),
     path("oidc/<str:code>/start/", single_sign_on.start, name="oidc_start"),
     path("oidc/<str:code>/callback/", single_sign_on.callback, name="oidc_callback"),
+    path("oidc/<str:code>/jwks.json", single_sign_on.jwks, name="oidc_jwks"),
+    path(
+        "oidc/<str:code>/back-channel-logout/",
+        single_sign_on.back_channel_logout,
+        name="oidc_back_channel_logout",
+    ),
     path("second-factor/", second_factor.verify, name="second_factor_verify"),
     path("second-factor/set-up/", second_factor.set_up, name="second_factor_set_up"),
     path("second-factor/recovery-codes/", second_factor.recovery_codes, name="recovery_codes"),

@@ -5,12 +5,11 @@ Versioning policy: paths carry the major version (/api/v1/). Within a version we
 client goes into /api/v2/, and v1 keeps working for at least 12 months after v2 ships.
 """
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import ValidationError
 
 from api.params import BadParameters, Params
-from core.background import health as background_health
 from directory.search import DAYS, search
 from directory.search import Query as SearchQuery
 from geography.lookup import PostcodeError, locate
@@ -134,14 +133,3 @@ def activities_search(
         ],
         "total": result.total,
     }
-
-
-@api.get("/health", include_in_schema=False)
-def health(request):
-    """The database answers and background work keeps up; 503 otherwise (core/background.py).
-    For monitoring: a load balancer that drops web servers on a 503 here would take the site
-    down because the worker stopped."""
-    status, body = background_health()
-    response = JsonResponse(body, status=status)
-    response["Cache-Control"] = "no-store"
-    return response

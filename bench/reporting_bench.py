@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import fresh_database  # noqa: E402 - after the path is set
+
 SQLITE_PATTERN = "/tmp/linkwork-reporting-bench-{size}.sqlite3"
 SLOW_MS = 2000  # the target: each dashboard within 2 s
 SEED = 2026
@@ -101,7 +103,9 @@ def main():
     )
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per dashboard")
     args = parser.parse_args()
-    url = _database(args.database_url, args.referrals, reuse=args.reuse)
+    url = fresh_database(
+        args.database_url, args.referrals, sqlite_path=SQLITE_PATTERN, reuse=args.reuse
+    )
     env = dict(
         os.environ,
         DATABASE_URL=url,
@@ -117,26 +121,6 @@ def main():
         [sys.executable, __file__, "--child", json.dumps(vars(args))], cwd=ROOT, env=env
     )
     sys.exit(result.returncode)
-
-
-def _database(database_url: str, size: int, reuse: bool = False) -> str:
-    if not database_url:
-        path = Path(SQLITE_PATTERN.format(size=size))
-        if not (reuse and path.exists()):
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    import psycopg
-
-    parsed = urllib.parse.urlparse(database_url)
-    name = f"{parsed.path.lstrip('/')}_{size}"
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not (reuse and exists):
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return parsed._replace(path=f"/{name}").geturl()
 
 
 def _log(message: str) -> None:

@@ -22,6 +22,10 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import fresh_database  # noqa: E402 - after the path is set
+
+SQLITE_PATTERN = "/tmp/linkwork-bench-{size}.sqlite3"
+
 PHRASES = [
     "lonely",
     "new mum",
@@ -100,7 +104,7 @@ def main():
         f"{'p95':>7} | {'HTTP p50':>8} {'p95':>7} | {'ratio p95':>9}"
     )
     for size in sizes:
-        url = _fresh_database(args.database_url, size, reuse=args.reuse)
+        url = fresh_database(args.database_url, size, sqlite_path=SQLITE_PATTERN, reuse=args.reuse)
         env = dict(
             os.environ,
             DATABASE_URL=url,
@@ -131,27 +135,6 @@ def main():
             f"growth {small:,} → {large:,} services ({large / small:.0f}× the data): engine p95 "
             f"×{engine_p95[large] / engine_p95[small]:.1f}"
         )
-
-
-def _fresh_database(database_url: str, size: int, reuse: bool = False) -> str:
-    if not database_url:
-        path = Path(f"/tmp/linkwork-bench-{size}.sqlite3")
-        if reuse and path.exists():
-            return f"sqlite:///{path}"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    import psycopg
-
-    parsed = urllib.parse.urlparse(database_url)
-    name = f"{parsed.path.lstrip('/')}_{size}"
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not (reuse and exists):
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return parsed._replace(path=f"/{name}").geturl()
 
 
 def child(size: int, queries: int, http_requests: int):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from config import observability
 from config.env import (
     check_secret_key,
     get_bool,
@@ -16,6 +17,7 @@ from config.env import (
     get_networks,
     load_dotenv,
 )
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # LINKWORK_ENV_FILE= (empty) reads no file: production, and tests of production settings.
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "reporting",
     "api.fhir",
     "administration",
+    "retention",
     "django_tasks",
     "django_tasks_db",
     "ninja",
@@ -107,24 +110,38 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        get_env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=get_int("DATABASE_CONN_MAX_AGE", 0),
-    )
-}
+# Each web thread and worker keeps its connection for DATABASE_CONN_MAX_AGE seconds (0: a new
+# one per request) and checks it is still alive before reusing it, so a request does not pay
+# for a new PostgreSQL connection and a restarted database costs one failed check, not errors.
+DATABASE_CONN_MAX_AGE = get_int("DATABASE_CONN_MAX_AGE", 60)
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL and a busy timeout let the single-process demo take concurrent requests without
+        # "database is locked"; IMMEDIATE makes write transactions take the lock up front.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
+DATABASES = {"default": _database(get_env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the single-process demo take concurrent requests without
-    # "database is locked"; IMMEDIATE makes write transactions take the lock up front.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
     # Tests use a file, not shared-cache memory, so that concurrent threads lock as they
     # would in real use instead of failing with "table is locked".
     # One file per test run, so two runs at once (a developer's and an editor's) never meet.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"test-db-{os.getpid()}.sqlite3")}
+# A read replica of the database (PostgreSQL streaming replication) for the Figures pages:
+# config/routers.py sends their reads of the Figures tables there; every write, and every
+# other read, goes to "default". Unset: everything uses "default".
+if replica_url := get_env("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = _database(replica_url)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -167,6 +184,14 @@ SESSION_MAX_SECONDS = get_int("LINKWORK_SESSION_MAX_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# What is kept, and for how long (docs/retention.md): a person's records are erased this many
+# days after their last episode closed (default 8 years, the NHS Records Management Code of
+# Practice's adult rule); the audit trail is kept this long (default 20 years, and never
+# less than the records). LINKWORK_RETENTION_HOLD=1 (an inquiry, a claim) erases neither.
+LINKWORK_RETAIN_CLOSED_RECORDS_DAYS = get_int("LINKWORK_RETAIN_CLOSED_RECORDS_DAYS", 2922)
+LINKWORK_RETAIN_AUDIT_DAYS = get_int("LINKWORK_RETAIN_AUDIT_DAYS", 7305)
+LINKWORK_RETENTION_HOLD = get_bool("LINKWORK_RETENTION_HOLD", default=False)
+
 # One switch for "people reach this site over HTTPS", on unless DEBUG: secure cookies, http
 # redirected to https, and HSTS (a year, subdomains included) so browsers never use http
 # again. The local demo over plain http sets DJANGO_HTTPS=0. DJANGO_SECURE_COOKIES is its old
@@ -175,9 +200,9 @@ HTTPS = get_bool("DJANGO_HTTPS", default=get_bool("DJANGO_SECURE_COOKIES", defau
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
-# Load balancers probe health over plain http from inside the network; a redirect would
-# look like a failure.
-SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+# Load balancers probe health (and Prometheus scrapes) over plain http from inside the
+# network; a redirect would look like a failure.
+SECURE_REDIRECT_EXEMPT = observability.REDIRECT_EXEMPT
 SECURE_HSTS_SECONDS = get_int("DJANGO_HSTS_SECONDS", 365 * 24 * 60 * 60) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # `preload` only matters if the owner of the registrable domain submits it to the browsers'
@@ -199,10 +224,20 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (the image builds it in; docker/entrypoint.sh collects when it
+# is missing). LINKWORK_STATIC_ROOT moves it out of the source tree.
+STATIC_ROOT = Path(get_env("LINKWORK_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "static_build"]
-# Without collectstatic (development, tests) serve straight from the folders above.
-WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
+# Collected files have a hash of their contents in their names and a gzip copy, and are
+# served with a far-future, immutable Cache-Control (config/staticfiles.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "config.staticfiles.StaticFilesStorage"},
+}
+# Files asked for by a name without a hash (nothing linkwork links to) are cached an hour.
+WHITENOISE_MAX_AGE = 0 if DEBUG else get_int("LINKWORK_STATIC_MAX_AGE", 60 * 60)
+# Without collectstatic (development, tests, the demo) serve straight from the folders above.
+WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 if not STATIC_ROOT.exists():
     # …and do not let WhiteNoise warn at every start that the collectstatic folder is missing
     # (it does whenever DEBUG is off, as in the demo).
@@ -212,7 +247,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Background work: tasks are rows in the database, written in the same transaction as the
 # change that needs them, and run by `python manage.py worker`.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Two queues (core/queues.py): "default" for time-critical work (texts, deadline clocks,
+# safety-alert escalations), "bulk" for work that may take minutes (CSV checks, the Figures
+# rebuild); run a worker for each so that the first never waits behind the second.
+TASKS = {"default": {"BACKEND": "core.request_id.DatabaseBackend", "QUEUES": ["default", "bulk"]}}
 
 # GOV.UK Notify. The key looks like "name-<service id>-<secret>"; the demo and tests use the
 # fake Notify server (`python manage.py fake_notify`) with its own key.
@@ -256,9 +294,18 @@ FHIR_MAX_BODY_BYTES = get_int("LINKWORK_FHIR_MAX_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = get_int("LINKWORK_MAX_FORM_BYTES", 1024 * 1024)
 CSV_UPLOAD_MAX_BYTES = get_int("LINKWORK_CSV_MAX_BYTES", 2 * 1024 * 1024)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": get_env("LINKWORK_LOG_LEVEL", "INFO")},
-}
+# Watching it (docs/operations.md, config/observability.py): health probes answered first,
+# logs with a request id on every line (JSON unless LINKWORK_LOG_FORMAT=console, the demo's
+# default), /metrics for Prometheus only, errors to Sentry when SENTRY_DSN is set.
+LOGGING = logging_config(
+    fmt=observability.log_format(debug=DEBUG, nonprod=LINKWORK_NONPROD),
+    level=get_env("LINKWORK_LOG_LEVEL", "INFO"),
+)
+MIDDLEWARE = observability.around(MIDDLEWARE)
+METRICS_TOKEN = observability.metrics_token()
+METRICS_ALLOWED_ADDRESSES = get_networks("LINKWORK_METRICS_ALLOWED_ADDRESSES")
+observability.init_sentry(
+    dsn=get_env("SENTRY_DSN", ""),
+    environment=get_env("SENTRY_ENVIRONMENT", "demo" if LINKWORK_NONPROD else "production"),
+    release=get_env("SENTRY_RELEASE", ""),
+)

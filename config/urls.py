@@ -6,6 +6,9 @@ from api.public import public_urls
 from api.v1 import api as api_v1
 from referrals.views.self_referral import refer_yourself
 
+# /health/live, /health/ready, /api/v1/health and /metrics are not routed here: they are
+# answered by core.health.ProbeMiddleware before the host check, the HTTPS redirect and
+# sign-in, which load balancers and Prometheus could not pass (core/health.py).
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),

@@ -21,12 +21,17 @@ def record_view(*, by, verb, obj=None, person=None, reason="", **detail) -> Audi
 
 
 def record_list_view(*, by, verb, person_ids: Iterable, **detail) -> AuditEvent:
-    """A list of people was shown: one row for the list, and one per person on it."""
+    """A list of people was shown: one row for the list, and one per person on it. In one
+    transaction: the row is sealed when it commits, and its seal covers the people on it
+    (outside a transaction, as a list page runs, it would be sealed before they are added)."""
     people = list(dict.fromkeys(pid for pid in person_ids if pid is not None))
-    event = _write(AuditEvent.Kind.VIEW, by, verb, None, None, "", {**detail, "shown": len(people)})
-    AuditEventPerson.objects.bulk_create(
-        [AuditEventPerson(event=event, person_id=pid) for pid in people]
-    )
+    with transaction.atomic():
+        event = _write(
+            AuditEvent.Kind.VIEW, by, verb, None, None, "", {**detail, "shown": len(people)}
+        )
+        AuditEventPerson.objects.bulk_create(
+            [AuditEventPerson(event=event, person_id=pid) for pid in people]
+        )
     return event
 
 

@@ -7,6 +7,12 @@ rolls back with the change), then sealed in commit order by `seal_pending`, whic
 each commit and in the periodic sweep. The head row serialises sealing. Anyone who can
 rewrite the whole table can recompute the chain: record the head printed by
 `verify_audit_chain` somewhere else (the operations runbook says where) to anchor it.
+
+The retention duty (`retention/`) removes the oldest rows once they are older than the audit
+trail's period: always a whole prefix of the chain, in sealed order, and each cut writes a
+row (`PRUNED`) that names the last row removed and its hash. That row is itself sealed into
+the chain, so the chain still verifies from the first kept row, and a row removed or changed
+anywhere else, or a cut without its record, still shows.
 """
 
 import hashlib
@@ -22,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 BATCH = 1000
 GENESIS = "0" * 64
+# The verb of the row the retention duty writes when it removes the start of the chain.
+PRUNED = "prune_audit_trail"
 
 
 def content_hash(event: AuditEvent, person_ids: list, previous: str) -> str:
@@ -94,17 +102,44 @@ class Verification:
     problem: str = ""
     head_seq: int = 0
     head_hash: str = GENESIS
+    first_seq: int = 1  # after pruning, the first row kept
 
     @property
     def ok(self) -> bool:
         return self.broken_at is None
 
 
+def chain_start() -> tuple[int, str]:
+    """Where the kept chain starts, and the hash it continues from: row 1 and the genesis
+    hash, or, once the retention duty has cut the start off, the row after the cut and the
+    hash of the last row removed, as the sealed record of that cut says."""
+    first = (
+        AuditEvent.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if first is None or first == 1:
+        return 1, GENESIS
+    cut = (
+        AuditEvent.objects.filter(verb=PRUNED, detail__through_seq=first - 1)
+        # Only a record written after the cut counts (it cannot be among the rows it removed).
+        .exclude(seq__lt=first)
+        .values_list("detail", flat=True)
+        .first()
+    )
+    if cut is None:
+        return 1, GENESIS  # no record of a cut: rows 1 to first - 1 are simply missing
+    return first, cut.get("through_hash", "")
+
+
 def verify(progress=None) -> Verification:
-    """Walk the chain from the start and recompute every hash."""
+    """Walk the chain from its start (row 1, or the first row kept after pruning) and
+    recompute every hash."""
     head = AuditChainHead.objects.filter(id=1).first() or AuditChainHead(id=1)
     unsealed = AuditEvent.objects.filter(seq__isnull=True).count()
-    previous, expected_seq, checked = GENESIS, 1, 0
+    first, previous = chain_start()
+    expected_seq, checked = first, 0
     rows = (
         AuditEvent.objects.filter(seq__isnull=False)
         .order_by("seq")
@@ -120,6 +155,7 @@ def verify(progress=None) -> Verification:
                 f"row {expected_seq} is missing (next is {event.seq})",
                 head.seq,
                 head.chain_hash,
+                first,
             )
         wanted = content_hash(event, [p.person_id for p in event.people.all()], previous)
         if wanted != event.chain_hash:
@@ -130,17 +166,20 @@ def verify(progress=None) -> Verification:
                 f"row {event.seq} (audit id {event.pk}) was changed after it was sealed",
                 head.seq,
                 head.chain_hash,
+                first,
             )
         previous, expected_seq, checked = event.chain_hash, expected_seq + 1, checked + 1
         if progress:
             progress(1)
-    if head.seq != checked or head.chain_hash != previous:
+    last = expected_seq - 1
+    if head.seq != last or head.chain_hash != previous:
         return Verification(
             checked,
             unsealed,
-            checked + 1,
-            f"the chain ends at row {checked} but its head says {head.seq}: rows were removed",
+            last + 1,
+            f"the chain ends at row {last} but its head says {head.seq}: rows were removed",
             head.seq,
             head.chain_hash,
+            first,
         )
-    return Verification(checked, unsealed, None, "", head.seq, head.chain_hash)
+    return Verification(checked, unsealed, None, "", head.seq, head.chain_hash, first)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.models import Case, F, Max, Min, Subquery, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -47,9 +47,16 @@ def forget_stopped_workers() -> int:
     return WorkerHeartbeat.objects.filter(last_seen_at__lt=cutoff).delete()[0]
 
 
+def _database_is_locked(error: Exception) -> bool:
+    """SQLite's "database is locked": another connection held the write lock for longer than
+    the busy timeout. Expected now and then on SQLite (a demo, a test), not a fault."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error)
+
+
 class HeartbeatThread(threading.Thread):
     """Beats every `every` seconds until stopped. A failed beat (the database away for a
-    moment) is logged and tried again next time: the worker itself carries on."""
+    moment) is logged and tried again next time: the worker itself carries on. A beat that
+    found SQLite locked is one line (a warning); any other failure keeps its traceback."""
 
     def __init__(self, worker_id: str, *, every: float = HEARTBEAT_SECONDS):
         super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
@@ -62,8 +69,15 @@ class HeartbeatThread(threading.Thread):
             while not self.stopped.wait(self.every):
                 try:
                     beat(self.worker_id)
-                except Exception:
-                    logger.exception("Worker heartbeat failed; trying again")
+                except Exception as error:
+                    if _database_is_locked(error):
+                        logger.warning(
+                            "Worker heartbeat skipped: the database is locked; trying again "
+                            "in %s seconds",
+                            self.every,
+                        )
+                    else:
+                        logger.exception("Worker heartbeat failed; trying again")
                     connection.close()  # a fresh connection next time
         finally:
             connection.close()  # this thread's own connection

@@ -37,6 +37,14 @@ def client_address(request) -> str:
     return str(hop)
 
 
+def from_trusted_proxy(request) -> bool:
+    """Whether the request came straight from one of the listed proxies, so that a header the
+    proxy sets (X-Request-ID: core/request_id.py) can be believed."""
+    remote = parse_address(request.META.get("REMOTE_ADDR", ""))
+    proxies = trusted_networks(getattr(settings, "LINKWORK_TRUSTED_PROXIES", ()))
+    return remote is not None and _is_trusted(remote, proxies)
+
+
 def parse_forwarded_for(header: str) -> list[IPAddress | None]:
     """Each comma-separated entry of an X-Forwarded-For header as an address, or None where
     an entry is not one. Entries may carry a port (`1.2.3.4:80`, `[2001:db8::1]:443`)."""

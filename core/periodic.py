@@ -1,21 +1,34 @@
-"""The periodic sweep: one task that does every timed duty, then books its next run. The
-`worker` command makes sure one is booked; each duty is safe to run twice (it only acts on
-what is still due), so a late or doubled sweep does no harm."""
+"""The periodic duties: each runs as its own task, on the queue its kind says, when its
+interval has passed since it last ran.
+
+`manage.py sweep` (one process, beside the workers) books every duty that has fallen due
+each minute (`book_due`); a worker on that duty's queue runs it (`run_duty`). One slow or
+failing duty therefore never holds up another, and a time-critical one (a deadline clock,
+the questionnaire clock that escalates safety alerts) never waits behind a bulk one (the
+Figures refresh) as long as each queue has a worker (core/queues.py). A duty is booked
+again only after its interval, and not while an earlier booking of it is still waiting, so
+a backlog does not pile up copies; each duty is safe to run twice (it only acts on what is
+still due), so a late or doubled run does no harm.
+
+`run_duties` runs every due duty at once in this process (tests, the demo loader); the
+`sweep` task is the same booking as a task that books its next run, for an installation
+that runs no sweep process."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
 
+from core import queues
 from core.models import PeriodicRun
 
 logger = logging.getLogger(__name__)
 
 EVERY = timedelta(minutes=15)
-# (dotted path, how often): run by the sweep when that long has passed since the last run.
+# (dotted path, how often): run when that long has passed since the last run.
 DUTIES = [
     ("onward.actions.run_clock", EVERY),
     ("referrals.deadlines.run_clock", EVERY),
@@ -26,28 +39,74 @@ DUTIES = [
     ("reporting.refresh.refresh", EVERY),
     ("reporting.refresh.book_rebuild", timedelta(hours=23)),
     ("accounts.actions.forget_old_sign_in_attempts", timedelta(hours=23)),
+    # docs/retention.md: spent links, sessions and finished tasks removed; closed records
+    # erased after their period; the audit trail cut after its own.
+    ("retention.duty.apply_retention_policy", timedelta(hours=23)),
     # Accounts unused for 80 days: the area's administrators told; at 90: switched off.
     ("accounts.actions.review_unused_accounts", timedelta(hours=23)),
 ]
+# The duties people are waiting on: deadline reminders and escalations, questionnaires and
+# safety-alert escalations, lost texts sent again. Every other duty runs on the bulk queue.
+TIME_CRITICAL_DUTIES = {
+    "onward.actions.run_clock",
+    "referrals.deadlines.run_clock",
+    "outcomes.actions.run_clock",
+    "notifications.tasks.requeue_lost_messages",
+}
 TASK_PATH = "core.periodic.sweep"
+RUN_DUTY_PATH = "core.periodic.run_duty"
 
 
-@task()
-def sweep() -> dict:
-    results = run_duties()
-    book_next(timezone.now() + EVERY)
-    return results
+def queue_for(path: str) -> str:
+    return queues.TIME_CRITICAL if path in TIME_CRITICAL_DUTIES else queues.BULK
+
+
+@task(queue_name=queues.TIME_CRITICAL)
+def run_duty(path: str):
+    """One periodic duty. A failure is this task's alone (recorded as FAILED with its
+    traceback); the duty is booked again at its next interval."""
+    if path not in dict(DUTIES):
+        raise ValueError(f"{path} is not a periodic duty")
+    return import_string(path)()
+
+
+def _claim(path: str, interval: timedelta, now: datetime) -> bool:
+    """Inside a transaction: mark the duty as run now if its interval has passed (a minute's
+    grace, so a sweep a little early still counts)."""
+    last = PeriodicRun.objects.select_for_update().filter(name=path).first()
+    if last and now - last.last_run_at < interval - timedelta(minutes=1):
+        return False
+    PeriodicRun.objects.update_or_create(name=path, defaults={"last_run_at": now})
+    return True
+
+
+def book_due(now: datetime | None = None) -> list[str]:
+    """Book each duty that has fallen due as its own task on its queue; the paths booked."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    booked = []
+    for path, interval in DUTIES:
+        with transaction.atomic():
+            waiting = DBTaskResult.objects.filter(
+                task_path=RUN_DUTY_PATH, status="READY", args_kwargs__args__0=path
+            )
+            if waiting.exists() or not _claim(path, interval, now):
+                continue
+            # The task row is written in this transaction: claimed and booked, or neither.
+            run_duty.using(queue_name=queue_for(path)).enqueue(path)
+        booked.append(path)
+    return booked
 
 
 def run_duties(now=None) -> dict:
+    """Run every due duty now, one after another, in this process."""
     now = now or timezone.now()
     results = {}
     for path, interval in DUTIES:
         with transaction.atomic():
-            last = PeriodicRun.objects.select_for_update().filter(name=path).first()
-            if last and now - last.last_run_at < interval - timedelta(minutes=1):
+            if not _claim(path, interval, now):
                 continue
-            PeriodicRun.objects.update_or_create(name=path, defaults={"last_run_at": now})
         try:
             results[path] = import_string(path)()
         except Exception:  # one broken duty must not stop the others
@@ -56,8 +115,15 @@ def run_duties(now=None) -> dict:
     return results
 
 
+@task(queue_name=queues.TIME_CRITICAL)
+def sweep() -> list[str]:
+    booked = book_due()
+    book_next(timezone.now() + EVERY)
+    return booked
+
+
 def book_next(when) -> None:
-    """Book the next sweep unless one is already waiting."""
+    """Book the next in-queue sweep unless one is already waiting."""
     from django_tasks_db.models import DBTaskResult
 
     waiting = DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").exists()

@@ -36,6 +36,7 @@ from directory.records import CostRecord, LocationRecord, ScheduleRecord, Servic
 from geography.lookup import locate
 from nonprod import (
     county,
+    demo_administration,
     demo_doors,
     demo_history,
     demo_onward,
@@ -107,6 +108,8 @@ def logins() -> list[Login]:
         Role.PROVIDER: 4,
         Role.DIRECTORY_EDITOR: 5,
         Role.NATIONAL: 6,
+        Role.SERVICE_ADMIN: 7,
+        Role.SYSTEM_ADMIN: 8,
     }
 
     def order(user):
@@ -125,6 +128,7 @@ def load(
     activities: int = 300,
     history: int = 2400,
     seed: int = 2026,
+    oidc_port: int = demo_administration.DEFAULT_OIDC_PORT,
     progress: Callable[[str], None] = print,
 ) -> None:
     rng = random.Random(seed)
@@ -156,6 +160,9 @@ def load(
     demo_doors.add(setup.practices, progress)
     demo_onward.waiting_for_providers(rng)
     demo_outcomes.alerts(progress)
+    progress("Administrators, invitations, a leaver, and single sign-on")
+    set_up_administration(setup.service, oidc_port=oidc_port)
+    # (Before the catch-up, which sends the invitations' emails to the fake Notify.)
     demo_onward.catch_up(progress)
     if history:
         progress("Adding the county's past, its neighbours and the figures")
@@ -170,6 +177,20 @@ def load(
     # The documented logins skip the second factor (demo accounts), but one shows it.
     demo_second_factor.set_up(
         email_domain=EMAIL_DOMAIN, password=PASSWORD, service_name=setup.service.name
+    )
+
+
+def set_up_administration(service: Organisation, *, oidc_port: int) -> None:
+    """Also for a demo loaded before (load_demo): see nonprod/demo_administration.py."""
+    from accounts.models import User
+
+    demo_administration.set_up(
+        area=service.area,
+        service=service,
+        team_lead=User.objects.get(email=f"teamlead@{EMAIL_DOMAIN}"),
+        email_domain=EMAIL_DOMAIN,
+        password=PASSWORD,
+        oidc_port=oidc_port,
     )
 
 

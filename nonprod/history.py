@@ -26,6 +26,7 @@ from onward.models import Attendance, OnwardReferral, Signpost
 from outcomes import instruments
 from outcomes.models import HealthcareUse, QuestionnaireRequest, Response
 from referrals.models import Person, Referral, ReferralEvent
+from referrals.references import LONGER, reference_for
 from referrals.validators import nhs_number_check_digit
 
 CORE = ["ons4", "swemwbs", "ucla3", "ons_loneliness"]
@@ -214,6 +215,7 @@ def _story(cast: Cast, received: date, today: date, rng, writer: RowWriter, numb
     story.event(received_at, "received", "Referral received")
     referral = {
         "id": referral_id,
+        "reference": reference_for(referral_id, LONGER),  # 60 bits: millions never collide
         "created_at": received_at,
         "area_id": cast.area_id,
         "person_id": person_id,

@@ -15,9 +15,10 @@ import re
 import threading
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
+
+from core.fake_http import FakeHTTPServer, read_body, send_json
 
 PERMANENT_FAILURE = {"07700900002", "perm-fail@simulator.notify"}
 TEMPORARY_FAILURE = {"07700900003", "temp-fail@simulator.notify"}
@@ -41,7 +42,7 @@ def uk_mobile(number: str) -> str | None:
     return digits if re.fullmatch(r"07\d{9}", digits) else None
 
 
-class FakeNotify:
+class FakeNotify(FakeHTTPServer):
     def __init__(self, *, templates: dict, api_key: str = DEMO_API_KEY, port: int = 0):
         """`templates`: Notify template id (str) → {"type", "subject", "body"}."""
         self.templates = templates
@@ -51,23 +52,7 @@ class FakeNotify:
         self.requests: list[dict] = []
         self._failures: list[int] = []
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self.server.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeNotify":
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(port=port)
 
     def fail_next(self, count: int, status: int = 503) -> None:
         """Answer the next `count` requests with this HTTP error (429, 500, 503…)."""
@@ -77,26 +62,10 @@ class FakeNotify:
     def sent_to(self, recipient: str) -> list[dict]:
         return [n for n in self.notifications.values() if n["recipient"] == recipient]
 
-    # The HTTP side
-
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet: tests and the demo print their own
-                pass
-
-            def do_POST(self):
-                fake._serve(self, "POST")
-
-            def do_GET(self):
-                fake._serve(self, "GET")
-
-        return Handler
+    # The HTTP side (core/fake_http.py runs the server)
 
     def _serve(self, request, method: str) -> None:
-        length = int(request.headers.get("Content-Length") or 0)
-        raw = request.rfile.read(length) if length else b""
+        raw = read_body(request)
         self.requests.append({"method": method, "path": request.path, "body": raw.decode()})
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
@@ -236,12 +205,7 @@ class FakeNotify:
     def _reply(self, request, status: int, payload: dict) -> None:
         if "errors" in payload:
             payload["status_code"] = status
-        data = json.dumps(payload).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+        send_json(request, status, payload)
 
 
 def _errors(error: str, message: str) -> dict:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from core import queues
 from core.batches import in_batches
 from notifications.actions import outside_quiet_hours, still_allowed
 from notifications.client import NotifyError, PermanentError, TemporaryError, notify
@@ -46,7 +47,7 @@ STUCK_AFTER = timedelta(minutes=10)
 REQUEUE_BATCH = 500  # rows the safety net loads at a time; each run still reaches all
 
 
-@task()
+@task(queue_name=queues.TIME_CRITICAL)
 def send_message(message_id: str) -> str:
     message = _claim(message_id)
     if message is None:
@@ -149,7 +150,7 @@ def _give_up(message: Message, error: NotifyError, tried: bool = False) -> str:
     return "failed"
 
 
-@task()
+@task(queue_name=queues.TIME_CRITICAL)
 def check_delivery(message_id: str) -> str:
     message = Message.objects.select_related("person", "referral").filter(pk=message_id).first()
     if message is None or message.status != Message.Status.SENT:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.models import Concept
 from core.presenters import nice_date
 from outcomes import instruments
-from outcomes.models import Response
+from outcomes.presenters import scored_series
 from referrals.models import GPSharing, Referral, ReferralEvent
 from referrals.validators import format_nhs_number
 
@@ -37,6 +37,7 @@ def build(referral: Referral) -> dict:
         "standard": "Shaped after the PRSB social prescribing information standard",
         "written_at": timezone.now().isoformat(),
         "sharing": sharing,
+        "reference": referral.reference,
         "person": {
             "name": person.full_name,
             "nhs_number": person.nhs_number,
@@ -103,50 +104,35 @@ def _code(concept, at) -> dict:
 def outcome_changes(referral: Referral) -> list[dict]:
     """For each measure: the first and the latest complete answers, and the change."""
     rows = []
-    responses = list(
-        Response.objects.filter(referral=referral, submitted_at__isnull=False).order_by(
-            "submitted_at"
-        )
-    )
-    for code in dict.fromkeys(r.instrument for r in responses):
-        instrument = instruments.get(code)
-        own = [r for r in responses if r.instrument == code]
-        names = (
-            [instruments.HEADLINE[code]]
-            if code in instruments.HEADLINE
-            else [i.key for i in instrument.items]
-        )
-        for name in names:
-            scored = [r for r in own if name in r.measures]
-            if not scored:
-                continue
-            first, last = scored[0], scored[-1]
-            row = {
-                "measure": f"{instrument.name}" + (f": {name}" if len(names) > 1 else ""),
-                "instrument": code,
-                "name": name,
-                "before": first.measures[name],
-                "before_band": first.bands.get(name, ""),
-                "before_on": first.when.isoformat(),
-                "after": None,
-                "after_band": "",
-                "after_on": None,
-                "change": "",
+    for series in scored_series(referral):
+        code, name = series.code, series.name
+        first, last = series.scored[0], series.scored[-1]
+        row = {
+            "measure": f"{series.instrument.name}" + (f": {name}" if series.measures > 1 else ""),
+            "instrument": code,
+            "name": name,
+            "before": first.measures[name],
+            "before_band": first.bands.get(name, ""),
+            "before_on": first.when.isoformat(),
+            "after": None,
+            "after_band": "",
+            "after_on": None,
+            "change": "",
+        }
+        if last.pk != first.pk:
+            change = instruments.change(
+                code,
+                name,
+                Decimal(first.measures[name]),
+                Decimal(last.measures[name]),
+            )
+            row |= {
+                "after": last.measures[name],
+                "after_band": last.bands.get(name, ""),
+                "after_on": last.when.isoformat(),
+                "change": change.describe(),
             }
-            if last.pk != first.pk:
-                change = instruments.change(
-                    code,
-                    name,
-                    Decimal(first.measures[name]),
-                    Decimal(last.measures[name]),
-                )
-                row |= {
-                    "after": last.measures[name],
-                    "after_band": last.bands.get(name, ""),
-                    "after_on": last.when.isoformat(),
-                    "change": change.describe(),
-                }
-            rows.append(row)
+        rows.append(row)
     return rows
 
 
@@ -166,6 +152,8 @@ def as_text_rows(content: dict) -> list[tuple[str, str]]:
     rows = [
         ("Person", f"{person['name']}, NHS number {nhs}, born {_day(person['date_of_birth'])}"),
         ("From", sender["service"] + worker),
+        # Messages written before references were stored have none.
+        *([("Reference", content["reference"])] if content.get("reference") else []),
         ("Referred", _day(dates["referred"])),
         ("First contact", _day(dates["first_contact"])),
         ("Discharged", discharged),

@@ -25,13 +25,28 @@ class Measure:
     lower_is_better: bool
 
 
-def progress(referral) -> list[Measure]:
+@dataclass(frozen=True)
+class Series:
+    """One measure's complete answers for a referral, oldest first."""
+
+    code: str
+    instrument: instruments.Instrument
+    name: str
+    # How many measures the instrument reports: 1 when it has a headline score (or one item).
+    measures: int
+    scored: list
+
+
+def scored_series(referral) -> list[Series]:
+    """Each measure the person has answers for, in the order the instruments were first
+    answered: an instrument's headline score where it has one, otherwise each of its items.
+    For the progress charts here and the message back (outcomes/message_back.py)."""
     responses = list(
         Response.objects.filter(referral=referral, submitted_at__isnull=False).order_by(
             "submitted_at"
         )
     )
-    measures = []
+    series = []
     for code in dict.fromkeys(r.instrument for r in responses):
         instrument = instruments.get(code)
         own = [r for r in responses if r.instrument == code]
@@ -42,37 +57,42 @@ def progress(referral) -> list[Measure]:
         )
         for name in names:
             scored = [r for r in own if name in r.measures]
-            if not scored:
-                continue
-            points = [
-                (
-                    nice_date(r.when),
-                    Decimal(r.measures[name]),
-                    r.bands.get(name, ""),
-                    Timepoint(r.timepoint).label,
-                )
-                for r in scored
-            ]
-            change = (
-                instruments.change(code, name, points[0][1], points[-1][1])
-                if len(points) > 1
-                else None
+            if scored:
+                series.append(Series(code, instrument, name, len(names), scored))
+    return series
+
+
+def progress(referral) -> list[Measure]:
+    measures = []
+    for one in scored_series(referral):
+        code, instrument, name = one.code, one.instrument, one.name
+        points = [
+            (
+                nice_date(r.when),
+                Decimal(r.measures[name]),
+                r.bands.get(name, ""),
+                Timepoint(r.timepoint).label,
             )
-            title = (
-                instrument.name
-                if len(names) == 1
-                else f"{instrument.name}: {_item_title(instrument, name)}"
+            for r in one.scored
+        ]
+        change = (
+            instruments.change(code, name, points[0][1], points[-1][1]) if len(points) > 1 else None
+        )
+        title = (
+            instrument.name
+            if one.measures == 1
+            else f"{instrument.name}: {_item_title(instrument, name)}"
+        )
+        low, high = instruments.RANGES.get((code, name), (0, 10))
+        measures.append(
+            Measure(
+                title=title,
+                points=points,
+                change=change,
+                svg=_svg(title, points, low, high, _bands(code, name)),
+                lower_is_better=code in ("gad7", "phq9", "ucla3") or name == "anxiety",
             )
-            low, high = instruments.RANGES.get((code, name), (0, 10))
-            measures.append(
-                Measure(
-                    title=title,
-                    points=points,
-                    change=change,
-                    svg=_svg(title, points, low, high, _bands(code, name)),
-                    lower_is_better=code in ("gad7", "phq9", "ucla3") or name == "anxiety",
-                )
-            )
+        )
     return measures
 
 

@@ -14,6 +14,7 @@ from core.models import Concept
 from core.permissions import Permission, Role, require_permission
 from core.working_days import add_working_days
 from organisations.models import Organisation
+from referrals import references
 from referrals.demographics import EthnicCategory, Sex
 from referrals.models import (
     ContactMethod,
@@ -184,7 +185,14 @@ def _create_referral(
         subject = _new_person(area, details, practice, nhs_number=details.nhs_number)
 
     now = timezone.now()
+    # An id whose reference no referral has (one made at the same moment elsewhere with the
+    # same one loses at the unique constraint, and create_referral tries again).
+    pk, reference = references.new_key(
+        taken=lambda reference: Referral.objects.filter(reference=reference).exists()
+    )
     referral = Referral.objects.create(
+        id=pk,
+        reference=reference,
         area=area,
         person=subject,
         service=service,

@@ -6,6 +6,8 @@ from django.utils import timezone
 from core.models import BaseModel
 from referrals.demographics import EthnicCategory, Sex
 from referrals.queries import PersonQuerySet, ReferralQuerySet
+from referrals.references import MAX_LENGTH as REFERENCE_LENGTH
+from referrals.references import reference_for
 from referrals.states import OPEN, Status
 
 
@@ -155,6 +157,8 @@ class Referral(BaseModel):
         OTHER = "other", "Other"
 
     area = models.ForeignKey("organisations.Area", on_delete=models.PROTECT, related_name="+")
+    # What the person is told to quote (`referrals.references`): unique, and never changes.
+    reference = models.CharField(max_length=REFERENCE_LENGTH, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
     service = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="referrals_received"
@@ -262,6 +266,8 @@ class Referral(BaseModel):
                 condition=Q(referred_nhs_number="") | Q(referred_nhs_number__regex=r"^[0-9]{10}$"),
                 name="referral_referred_nhs_number_ten_digits",
             ),
+            models.UniqueConstraint(fields=["reference"], name="referral_reference_unique"),
+            models.CheckConstraint(condition=~Q(reference=""), name="referral_reference_not_blank"),
         ]
         indexes = [
             models.Index(fields=["service", "status", "received_at"], name="referral_queue"),
@@ -281,12 +287,12 @@ class Referral(BaseModel):
     def __str__(self):
         return f"Referral of {self.person} received {self.received_at:%d %b %Y}"
 
-    @property
-    def reference(self) -> str:
-        """The short reference the person was given (a self-referral's confirmation)."""
-        from referrals.references import reference_for
-
-        return reference_for(self.pk)
+    def save(self, *args, **kwargs):
+        # `referrals.actions.create_referral` chooses an id whose reference is unused; a
+        # referral made any other way through the ORM still gets the one made from its id.
+        if self._state.adding and not self.reference:
+            self.reference = reference_for(self.pk)
+        super().save(*args, **kwargs)
 
     @property
     def first_contact_overdue(self) -> bool:

@@ -1,10 +1,15 @@
 """Reads of referrals and people. Every view starts from `visible_to(user)`."""
 
+import re
+
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 
 from core.permissions import Permission, has_permission
+from referrals import references
 from referrals.states import OPEN, Status
+
+_NAME_WORDS = 4  # a name search looks at this many words of what was typed
 
 
 class ReferralQuerySet(models.QuerySet):
@@ -36,6 +41,12 @@ class ReferralQuerySet(models.QuerySet):
             allocated_to=worker, status__in=[Status.ALLOCATED, Status.ACTIVE]
         ).order_by(F("next_action_due").asc(nulls_last=True), "received_at")
 
+    def matching(self, text: str):
+        """Referrals found by what someone typed: their reference (any case, spaces or
+        hyphens: `references.normalise`), an NHS number, or words of the person's name.
+        Narrows this queryset only: start from `visible_to(user)`."""
+        return self.filter(match_condition(text))
+
     def for_list(self):
         return self.select_related(
             "person", "allocated_to", "referring_organisation"
@@ -47,3 +58,30 @@ class PersonQuerySet(models.QuerySet):
         from referrals.models import Referral
 
         return self.filter(referrals__in=Referral.objects.visible_to(user)).distinct()
+
+
+def match_condition(text: str) -> Q:
+    text = (text or "").strip()[:100]
+    found = Q(pk__in=[])  # nothing typed finds nothing
+    reference = references.normalise(text)
+    if reference:
+        found |= Q(reference=reference)
+        if references.is_short(reference):
+            # A reference two referrals shared before references were stored: the later
+            # one's is longer, and begins with the eight characters it was told.
+            found |= Q(reference__startswith=f"{reference}-")
+    digits = re.sub(r"[\s-]", "", text)
+    if len(digits) == 10 and digits.isdigit():
+        found |= Q(person__nhs_number=digits) | Q(referred_nhs_number=digits)
+    # Words of a name: letters, no digits (a reference nearly always has some).
+    words = [
+        w
+        for w in re.split(r"[\s,]+", text)
+        if any(c.isalpha() for c in w) and not any(c.isdigit() for c in w)
+    ]
+    if words:
+        name = Q()
+        for word in words[:_NAME_WORDS]:
+            name &= Q(person__given_name__icontains=word) | Q(person__family_name__icontains=word)
+        found |= name
+    return found

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from core import audit
+from core import audit, queues
 from referrals import bulk
 from referrals.actions import DuplicateReferral, PossibleDuplicatePerson, create_referral
 from referrals.models import BulkUpload, Referral
@@ -18,7 +18,7 @@ class _Refused(Exception):
         self.problems = problems
 
 
-@task()
+@task(queue_name=queues.BULK)
 def process_bulk_upload(upload_id: str) -> str:
     upload = BulkUpload.objects.select_related("uploaded_by", "organisation").get(pk=upload_id)
     if upload.status != BulkUpload.Status.QUEUED:

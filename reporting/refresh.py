@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import User
+from core import queues
 from core.permissions import Role
 from outcomes.models import QuestionnaireRequest
 from referrals.models import Referral, ReferralEvent
@@ -97,7 +98,7 @@ def _rebuild(now, progress) -> dict:
     return {"referrals": len(ids), "cells": cells, "link_workers": workers}
 
 
-@task()
+@task(queue_name=queues.BULK)
 def rebuild_task() -> dict:
     return rebuild_all()
 

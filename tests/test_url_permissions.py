@@ -38,6 +38,10 @@ PUBLIC = {
     # (accounts/tests/test_oidc.py).
     "accounts:oidc_start",
     "accounts:oidc_callback",
+    # …and what the provider's servers call: our public keys and back-channel logout
+    # (accounts/tests/test_oidc_private_key_jwt.py, test_oidc_back_channel_logout.py).
+    "accounts:oidc_jwks",
+    "accounts:oidc_back_channel_logout",
     # Every area's notices, public by law: administration/tests/test_public_information.py.
     "privacy_notice",
     "accessibility_statement",
@@ -123,6 +127,8 @@ EXPECTED = {
     "outcomes:healthcare_use": SERVICE_STAFF,
     "referrals:sent": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:new": {"referrer": 200, "other_practice_referrer": 200},
+    # Each finds among their own organisation's referrals (tests/views/test_find_by_reference.py).
+    "referrals:find": {"referrer": 200, "other_practice_referrer": 200, **FIGURES_STAFF},
     "referrals:uploads": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:upload_template": {"referrer": 200, "other_practice_referrer": 200},
     "referrals:upload": REFERRERS,

@@ -7,18 +7,33 @@ provider, which is then bound. After that only the subject counts: a changed ema
 at the provider does not matter, and another person's address cannot take over an account
 that is bound. Switched-off accounts are refused. Refusals are returned, not raised, so
 that their audit row is committed.
+
+An area may also ask the provider for the person's national RBAC roles (CIS2) and refuse a
+person none of whose roles is at their organisation (rbac.py); the roles presented are kept
+on their identity. The provider's session id (`sid`) is remembered at each sign-in, so that
+a back-channel logout naming it (`end_sessions_by_back_channel`) finds the person and ends
+every linkwork session they have, as switching off a leaver does.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
+from accounts import invitations
 from accounts.actions import accept_invitations
 from accounts.identifiers import normalise_email
 from accounts.models import User
-from accounts.oidc import client
-from accounts.oidc.models import SingleSignOnIdentity, SingleSignOnProvider
+from accounts.oidc import client, rbac
+from accounts.oidc.models import (
+    BackChannelLogoutToken,
+    SingleSignOnIdentity,
+    SingleSignOnProvider,
+    SingleSignOnSession,
+)
 from core import audit
 from core.errors import ActionError
 from core.permissions import Permission, require_permission
@@ -34,6 +49,9 @@ REFUSALS = {
     "your administrator.",
     "invitation_expired": "Your invitation to linkwork has expired. Ask your administrator "
     "to send it again.",
+    "no_role_here": "None of the roles on your {name} account is at your organisation in "
+    "linkwork, so you have not been signed in. Ask your Registration Authority to check "
+    "your roles, or your administrator to check your organisation's ODS code.",
 }
 
 
@@ -86,8 +104,17 @@ def sign_in_with_single_sign_on(
         identity = existing
     if not user.is_active:
         return _refuse(provider, "switched_off", address, account=user)
-    if identity is None and _invitation_lapsed(user, now):
+    if identity is None and invitations.lapsed(user, now):
         return _refuse(provider, "invitation_expired", address, account=user)
+    roles = rbac.roles_from(claims.get(rbac.ROLES_CLAIM)) if provider.national_rbac else []
+    if provider.require_rbac_organisation and not rbac.roles_at(roles, user.organisation):
+        return _refuse(
+            provider,
+            "no_role_here",
+            address,
+            account=user,
+            role_org_codes=sorted({role["org_code"] for role in roles}),
+        )
     if identity is None:
         try:
             with transaction.atomic():
@@ -106,8 +133,12 @@ def sign_in_with_single_sign_on(
         # link is no longer needed.
         accept_invitations(user, now)
     identity.last_used_at = now
-    identity.save(update_fields=["last_used_at"])
+    identity.national_rbac_roles = roles
+    identity.save(update_fields=["last_used_at", "national_rbac_roles"])
+    sid = claims.get("sid")
+    remembered = _remember_provider_session(identity, sid, now)
     mfa_counts = provider.mfa_counts(claims)
+    presented = {"national_rbac_roles": [rbac.describe(r) for r in roles]}
     audit.record_auth(
         by=user,
         verb="sign_in",
@@ -117,8 +148,101 @@ def sign_in_with_single_sign_on(
         bound_now=bound_now,
         provider_second_factor=mfa_counts,
         address=address,
+        **(presented if provider.national_rbac else {}),
+        provider_session=remembered,
     )
     return SignIn(user=user, identity=identity, mfa_counts=mfa_counts)
+
+
+def _remember_provider_session(identity, sid, now) -> bool:
+    """Keep the provider's session id for back-channel logout; forget ones older than any
+    linkwork session can be."""
+    identity.provider_sessions.filter(
+        signed_in_at__lt=now - timedelta(seconds=settings.SESSION_MAX_SECONDS)
+    ).delete()
+    if not isinstance(sid, str) or not sid.strip() or len(sid) > 255:
+        return False
+    SingleSignOnSession.objects.update_or_create(
+        identity=identity, sid=sid, defaults={"signed_in_at": now}
+    )
+    return True
+
+
+@dataclass
+class BackChannelLogout:
+    ended: bool = False
+    refusal: str = ""
+
+
+@transaction.atomic
+def end_sessions_by_back_channel(
+    *, provider: SingleSignOnProvider, claims: dict, address: str = ""
+) -> BackChannelLogout:
+    """A checked logout token (client.check_logout_token) ends every linkwork session of the
+    person it names, by their subject or by the provider session they signed in with: their
+    session generation moves on, as when a leaver is switched off (accounts/sessions.py), so
+    each session is signed out at its next request. A token is acted on once (its jti).
+    Nobody found is not an error: they have no session here to end."""
+    now = timezone.now()
+    BackChannelLogoutToken.objects.filter(forget_after__lt=now).delete()
+    forget_after = datetime.fromtimestamp(claims["iat"], tz=UTC) + timedelta(
+        seconds=client.LOGOUT_TOKEN_MAX_AGE + 2 * client.LEEWAY
+    )
+    try:
+        with transaction.atomic():
+            BackChannelLogoutToken.objects.create(
+                issuer=provider.issuer, jti=claims["jti"], forget_after=forget_after
+            )
+    except IntegrityError:
+        return _refuse_logout(provider, "replayed", address)
+    sub, sid = claims.get("sub"), claims.get("sid")
+    identities = SingleSignOnIdentity.objects.select_related("user__organisation").filter(
+        issuer=provider.issuer, user__organisation__area_id=provider.area_id
+    )
+    # The logout token's sub is the OpenID subject; it names an identity only where that is
+    # the claim the area binds people by.
+    by_sub = (
+        identities.filter(subject=sub).first() if sub and provider.subject_claim == "sub" else None
+    )
+    by_sid = identities.filter(provider_sessions__sid=sid).first() if sid else None
+    if by_sub and by_sid and by_sub.pk != by_sid.pk:
+        return _refuse_logout(provider, "sid_of_another_subject", address)
+    identity = by_sub or by_sid
+    detail = {
+        "method": "back_channel_logout",
+        "provider": provider.name,
+        "area": provider.area.code,
+        "by_subject": sub is not None,
+        "by_session": sid is not None,
+        "address": address,
+    }
+    if identity is None:
+        audit.record_auth(by=None, verb="back_channel_logout", outcome="nobody", **detail)
+        return BackChannelLogout(ended=False)
+    User.objects.filter(pk=identity.user_id).update(session_generation=F("session_generation") + 1)
+    identity.provider_sessions.all().delete()
+    audit.record_auth(by=identity.user, verb="back_channel_logout", outcome="ended", **detail)
+    return BackChannelLogout(ended=True)
+
+
+@transaction.atomic
+def record_back_channel_logout_refused(
+    *, provider: SingleSignOnProvider, reason: str, address: str = ""
+) -> None:
+    """A logout token that failed its checks (client.check_logout_token): nothing ended."""
+    _refuse_logout(provider, reason, address)
+
+
+def _refuse_logout(provider, reason, address) -> BackChannelLogout:
+    audit.record_auth(
+        by=None,
+        verb="back_channel_logout_failed",
+        method="back_channel_logout",
+        area=provider.area.code,
+        outcome=reason,
+        address=address,
+    )
+    return BackChannelLogout(refusal=reason)
 
 
 @transaction.atomic
@@ -150,10 +274,14 @@ def configure_single_sign_on(
     subject_claim: str = "sub",
     email_claim: str = "email",
     mfa_evidence: str = "",
+    client_auth_method: str = SingleSignOnProvider.ClientAuth.CLIENT_SECRET_BASIC,
+    national_rbac: bool = False,
+    require_rbac_organisation: bool = False,
     enabled: bool = True,
 ) -> SingleSignOnProvider:
-    """A service administrator sets their area's identity provider. The client secret is
-    not here: it is read from the environment (models.secret_env_name)."""
+    """A service administrator sets their area's identity provider. The client secret and
+    private key are not here: they are read from the environment (models.secret_env_name,
+    keys.py)."""
     require_permission(by, Permission.AREA_SETTINGS_EDIT)
     if by.organisation.area_id != area.pk:
         raise ActionError("You can set up single sign-on only for your own area")
@@ -167,6 +295,15 @@ def configure_single_sign_on(
     scope_list = scopes.split()
     if "openid" not in scope_list:
         raise ActionError("The scopes must include openid", field="scopes")
+    if client_auth_method not in SingleSignOnProvider.ClientAuth.values:
+        raise ActionError(
+            "Choose how linkwork proves who it is to the provider", field="client_auth_method"
+        )
+    if require_rbac_organisation and not national_rbac:
+        raise ActionError(
+            "To check people's roles, also ask the provider for their national RBAC roles",
+            field="require_rbac_organisation",
+        )
     fields = {
         "name": " ".join(name.split()),
         "issuer": issuer,
@@ -178,6 +315,9 @@ def configure_single_sign_on(
         "mfa_evidence": "\n".join(
             line.strip() for line in mfa_evidence.splitlines() if line.strip()
         ),
+        "client_auth_method": client_auth_method,
+        "national_rbac": bool(national_rbac),
+        "require_rbac_organisation": bool(require_rbac_organisation),
         "enabled": enabled,
     }
     provider = SingleSignOnProvider.objects.select_for_update().filter(area=area).first()
@@ -193,23 +333,9 @@ def configure_single_sign_on(
     return provider
 
 
-def _invitation_lapsed(user, now) -> bool:
-    """Invited, never accepted, and the invitation has run out: the administrator decides
-    again rather than single sign-on letting them in."""
-    from accounts.models import Invitation
-
-    if user.has_usable_password():
-        return False
-    latest = user.invitations.order_by("-invited_at").first()
-    return (
-        latest is not None
-        and latest.status == Invitation.Status.PENDING
-        and latest.expires_at <= now
-    )
-
-
-def _refuse(provider, reason, address, *, account=None, email=None) -> SignIn:
+def _refuse(provider, reason, address, *, account=None, email=None, **more) -> SignIn:
     detail = {"account": str(account.pk)} if account is not None else {}
+    detail.update(more)
     if email:
         # Who tried, so that the administrator can invite them if they should be here.
         detail["email"] = email

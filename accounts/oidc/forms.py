@@ -1,5 +1,6 @@
 from django import forms
 
+from accounts.oidc.models import SingleSignOnProvider
 from core.forms import ActionFormMixin
 
 
@@ -60,4 +61,30 @@ class SingleSignOnForm(ActionFormMixin, forms.Form):
         "When the sign-in shows one of them, people are not asked for a code from "
         "linkwork's authenticator app as well. Leave empty to always ask",
     )
+    client_auth_method = forms.ChoiceField(
+        label="How linkwork proves who it is to the provider",
+        choices=SingleSignOnProvider.ClientAuth.choices,
+        initial=SingleSignOnProvider.ClientAuth.CLIENT_SECRET_BASIC,
+        widget=forms.RadioSelect,
+        required=False,  # not chosen: a client secret, as before there was a choice
+        error_messages={
+            "invalid_choice": "Choose how linkwork proves who it is to the provider",
+        },
+    )
+    national_rbac = forms.BooleanField(
+        label="Ask NHS CIS2 for people's national RBAC roles (nationalrbacaccess)",
+        required=False,
+    )
+    require_rbac_organisation = forms.BooleanField(
+        label="Only let people in who hold a role at their organisation",
+        required=False,
+        help_text="Matched on the organisation's ODS code (for a link-worker service, also "
+        "the PCNs and practices it covers; for a commissioner, the ICB's codes)",
+    )
     enabled = forms.BooleanField(label="Let staff sign in with this provider", required=False)
+
+    def clean_client_auth_method(self):
+        return (
+            self.cleaned_data.get("client_auth_method")
+            or SingleSignOnProvider.ClientAuth.CLIENT_SECRET_BASIC
+        )

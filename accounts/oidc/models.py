@@ -11,18 +11,44 @@ from django_otp.models import Device
 
 from core.models import BaseModel
 
-# A client secret never sits in the database: it is read from an environment variable
-# whose name comes from the area's code (not from anything an administrator types), so that
-# one area's administrator cannot point their provider at another secret on the server.
+# A client secret or private key never sits in the database: it is read from an environment
+# variable whose name comes from the area's code (not from anything an administrator types),
+# so that one area's administrator cannot point their provider at another secret on the
+# server. The private key may instead be in a file whose path is in the environment.
 SECRET_ENV_PREFIX = "LINKWORK_OIDC_SECRET_"
+PRIVATE_KEY_ENV_PREFIX = "LINKWORK_OIDC_PRIVATE_KEY_"
+PRIVATE_KEY_FILE_ENV_PREFIX = "LINKWORK_OIDC_PRIVATE_KEY_FILE_"
+# CIS2 answers national RBAC roles from its userinfo endpoint when this scope is asked for.
+NATIONAL_RBAC_SCOPE = "nationalrbacaccess"
+
+
+def _env_suffix(area_code: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "_", area_code.upper())
 
 
 def secret_env_name(area_code: str) -> str:
-    return SECRET_ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", area_code.upper())
+    return SECRET_ENV_PREFIX + _env_suffix(area_code)
+
+
+def private_key_env_name(area_code: str) -> str:
+    return PRIVATE_KEY_ENV_PREFIX + _env_suffix(area_code)
+
+
+def private_key_file_env_name(area_code: str) -> str:
+    return PRIVATE_KEY_FILE_ENV_PREFIX + _env_suffix(area_code)
 
 
 class SingleSignOnProvider(BaseModel):
     """The identity provider an area's staff may sign in with (at most one per area)."""
+
+    class ClientAuth(models.TextChoices):
+        """How linkwork proves it is the client at the token endpoint (OpenID Connect Core
+        9). CIS2 recommends private_key_jwt: a JWT signed with our private key, whose public
+        half the provider reads from our JWKS URL (RFC 7523), so no shared secret exists."""
+
+        CLIENT_SECRET_BASIC = "client_secret_basic", "Client secret (HTTP Basic)"
+        CLIENT_SECRET_POST = "client_secret_post", "Client secret (in the request body)"
+        PRIVATE_KEY_JWT = "private_key_jwt", "Private key JWT (NHS CIS2 recommends this)"
 
     area = models.OneToOneField(
         "organisations.Area", on_delete=models.CASCADE, related_name="single_sign_on"
@@ -43,11 +69,26 @@ class SingleSignOnProvider(BaseModel):
     # line; any one present in the id_token is enough (a list claim such as amr contains the
     # value). Empty: never, and people enter a code from linkwork's authenticator as well.
     mfa_evidence = models.TextField(blank=True)
+    client_auth_method = models.CharField(
+        max_length=30, choices=ClientAuth.choices, default=ClientAuth.CLIENT_SECRET_BASIC
+    )
+    # CIS2's national RBAC: ask for the `nationalrbacaccess` scope and keep the roles the
+    # person presents (`nhsid_nrbac_roles`, from the userinfo endpoint) on their identity.
+    national_rbac = models.BooleanField(default=False)
+    # …and refuse sign-in unless one of those roles is at the person's organisation (its ODS
+    # code, or the codes linkwork counts as its own: accounts/oidc/rbac.py).
+    require_rbac_organisation = models.BooleanField(default=False)
     enabled = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         app_label = "accounts"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(require_rbac_organisation=False) | Q(national_rbac=True),
+                name="sso_rbac_check_needs_rbac",
+            )
+        ]
 
     def __str__(self):
         return f"{self.name} for {self.area}"
@@ -56,8 +97,27 @@ class SingleSignOnProvider(BaseModel):
     def secret_env(self) -> str:
         return secret_env_name(self.area.code)
 
+    @property
+    def private_key_env(self) -> str:
+        return private_key_env_name(self.area.code)
+
+    @property
+    def private_key_file_env(self) -> str:
+        return private_key_file_env_name(self.area.code)
+
     def client_secret(self) -> str:
         return os.environ.get(self.secret_env, "")
+
+    @property
+    def uses_private_key(self) -> bool:
+        return self.client_auth_method == self.ClientAuth.PRIVATE_KEY_JWT
+
+    @property
+    def requested_scopes(self) -> str:
+        scopes = self.scopes.split()
+        if self.national_rbac and NATIONAL_RBAC_SCOPE not in scopes:
+            scopes.append(NATIONAL_RBAC_SCOPE)
+        return " ".join(scopes)
 
     @property
     def discovery_url(self) -> str:
@@ -98,6 +158,9 @@ class SingleSignOnIdentity(Device):
     subject = models.CharField(max_length=255)
     bound_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The national RBAC roles presented at the last sign-in (accounts/oidc/rbac.py keeps the
+    # known fields of each); empty when the provider was not asked for them.
+    national_rbac_roles = models.JSONField(default=list, blank=True)
 
     class Meta:
         app_label = "accounts"
@@ -111,3 +174,38 @@ class SingleSignOnIdentity(Device):
 
     def verify_token(self, token):
         return False
+
+
+class SingleSignOnSession(BaseModel):
+    """A session at the provider (the id_token's `sid`) that signed this person in, kept so
+    that a back-channel logout naming only the sid finds them. Kept as long as a linkwork
+    session can last (SESSION_MAX_SECONDS); older ones are removed at the next sign-in."""
+
+    identity = models.ForeignKey(
+        SingleSignOnIdentity, on_delete=models.CASCADE, related_name="provider_sessions"
+    )
+    sid = models.CharField(max_length=255)
+    signed_in_at = models.DateTimeField()
+
+    class Meta:
+        app_label = "accounts"
+        indexes = [models.Index(fields=["sid"], name="sso_session_sid")]
+        constraints = [
+            models.UniqueConstraint(fields=["identity", "sid"], name="sso_session_once"),
+            models.CheckConstraint(condition=~Q(sid=""), name="sso_session_sid_not_blank"),
+        ]
+
+
+class BackChannelLogoutToken(BaseModel):
+    """A logout token already acted on (its `jti`), so that the same token sent again is
+    refused. Forgotten once a token that old would be refused anyway for its age."""
+
+    issuer = models.URLField(max_length=300)
+    jti = models.CharField(max_length=255)
+    forget_after = models.DateTimeField()
+
+    class Meta:
+        app_label = "accounts"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "jti"], name="sso_logout_token_once")
+        ]

@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from accounts.oidc import rbac
 from accounts.oidc.models import SingleSignOnProvider
 
 
@@ -23,3 +24,8 @@ def sign_in_buttons(next_url: str = "") -> list[dict]:
         }
         for p in providers
     ]
+
+
+def national_rbac_roles_text(roles) -> str:
+    """The roles stored on an identity, as "Privacy Officer (X26); Nurse (RWA)"."""
+    return "; ".join(rbac.describe(role) for role in roles or [] if isinstance(role, dict))

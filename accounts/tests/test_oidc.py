@@ -6,30 +6,31 @@ demand. The browser's part (following the redirects) is played by `requests`.
 """
 
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
-import requests
 import time_machine
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from accounts.actions import complete_set_up, create_administrator
 from accounts.models import User
 from accounts.oidc.actions import configure_single_sign_on
 from accounts.oidc.fake_provider import FakeIdentityProvider
 from accounts.oidc.models import SingleSignOnIdentity, SingleSignOnProvider, secret_env_name
+from accounts.tests.oidc_support import (
+    administrator,
+    failures,
+    sign_in,
+    signed_in_as,
+    start,
+    through_provider,
+)
 from core.errors import ActionError
 from core.models import AuditEvent
 from core.permissions import Role
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-def administrator(email, area=None):
-    user, token = create_administrator(by=None, email=email, full_name="Sid Service", area=area)
-    return complete_set_up(token=token, password=factories.PASSWORD)
 
 
 @pytest.fixture
@@ -59,32 +60,6 @@ def sso(idp, area, service_admin, settings, monkeypatch):
         scopes="openid profile email",
         mfa_evidence="amr=mfa\nauthentication_assurance_level=3",
     )
-
-
-def start(client, area, **params):
-    return client.get(reverse("accounts:oidc_start", args=[area.code]), params)
-
-
-def through_provider(response):
-    """What the browser does: follow the redirect to the provider, which approves at once
-    and sends it back to linkwork's callback. Returns the callback's path and query."""
-    assert response.status_code == 302, response.content
-    answer = requests.get(response["Location"], allow_redirects=False, timeout=5)
-    assert answer.status_code == 302, answer.text
-    back = urlsplit(answer.headers["Location"])
-    return f"{back.path}?{back.query}"
-
-
-def sign_in(client, area, **params):
-    return client.get(through_provider(start(client, area, **params)))
-
-
-def signed_in_as(client):
-    return client.session.get("_auth_user_id")
-
-
-def failures(outcome):
-    return AuditEvent.objects.filter(verb="sign_in_failed", detail__outcome=outcome)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from html import unescape
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +33,7 @@ from accounts.models import SignInAttempt, User
 from core import periodic
 from core.models import AuditEvent
 from tests import factories
+from tests.concurrency import race
 from tests.factories import PASSWORD
 
 LIMIT = 5  # failures per account from browsers it has never signed in from (the issue's limit)
@@ -258,28 +258,6 @@ def test_behind_trusted_proxies_each_client_is_counted_by_its_own_address(practi
     assert signed_in(sign_in(colleague, people[1].email, PASSWORD))
     event = AuditEvent.objects.get(verb="sign_in")
     assert event.detail["address"] == HOME
-
-
-def race(calls):
-    """Run each call in its own thread with its own database connection, released together."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the outcome is what we assert on
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.decorators import method_decorator
 
-from accounts import devices, second_factor, throttle
+from accounts import devices, second_factor, sessions, throttle
 from accounts.second_factor import second_factor_not_required
 from core import audit
 from core.client_address import client_address
@@ -59,6 +59,9 @@ class SignInView(auth_views.LoginView):
         # Single sign-on: a button for each area's identity provider (accounts/oidc/).
         context = super().get_context_data(**kwargs)
         context["single_sign_on"] = sign_in_buttons(self.request.GET.get("next", ""))
+        # Signed out by an administrator or their identity provider (accounts/sessions.py).
+        if self.request.session.pop(sessions.SIGNED_OUT, False):
+            context["signed_out"] = sessions.SIGNED_OUT_MESSAGE
         return context
 
     def form_valid(self, form):

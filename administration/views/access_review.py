@@ -1,21 +1,24 @@
 """The access review: every account in the service administrator's area, with its role,
 organisation, last sign-in, whether a second factor is set up and whether it is invited,
-active or switched off; filtered, a page at a time, and as a CSV (streamed, through
-core/csv_safe.py). For the periodic review an information-governance lead asks for, and
-for checking the accounts the 90-day rule is about to switch off (accounts/lifecycle.py)."""
+active or switched off, and the national RBAC roles (NHS CIS2) they presented when they
+last signed in through single sign-on; filtered, a page at a time, and as a CSV (streamed,
+through core/csv_safe.py). For the periodic review an information-governance lead asks
+for, and for checking the accounts the 90-day rule is about to switch off
+(accounts/lifecycle.py)."""
 
 import io
 from datetime import timedelta
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, JSONField, OuterRef, Q, Subquery
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import lifecycle
-from accounts.models import User
+from accounts.models import SingleSignOnIdentity, User
+from accounts.oidc.presenters import national_rbac_roles_text
 from core import audit, csv_safe
 from core.forms import ActionFormMixin
 from core.pagination import paginate
@@ -37,6 +40,7 @@ HEADER = [
     "Switched off on",
     "Switched off because",
     "Account made on",
+    "NHS roles at last single sign-on",
 ]
 
 
@@ -84,7 +88,16 @@ def accounts_in(area, filters: dict, now):
         .exclude(role=Role.SYSTEM_ADMIN)
         .select_related("organisation")
         .annotate(
-            has_second_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+            has_second_factor=Exists(
+                TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+            ),
+            # From the provider they last signed in through (accounts/oidc/rbac.py).
+            sso_roles=Subquery(
+                SingleSignOnIdentity.objects.filter(user=OuterRef("pk"))
+                .order_by(F("last_used_at").desc(nulls_last=True))
+                .values("national_rbac_roles")[:1],
+                output_field=JSONField(),
+            ),
         )
     )
     if search := filters.get("q", "").strip():
@@ -107,6 +120,7 @@ def access_review(request):
     page = paginate(request, accounts_in(area, applied, timezone.now()), per_page=PER_PAGE)
     for row in page.object_list:
         row.status_label = lifecycle.STATUSES[lifecycle.status(row)]
+        row.national_roles = national_rbac_roles_text(row.sso_roles)
     audit.record_view(
         by=request.user, verb="access_review", page=page.number, shown=len(page), **applied
     )
@@ -161,6 +175,7 @@ def _csv_lines(rows):
                 _when(user.switched_off_at),
                 user.get_switched_off_reason_display() if user.switched_off_at else "",
                 _when(user.date_joined),
+                national_rbac_roles_text(user.sso_roles),
             ]
         )
         if count % CSV_CHUNK == 0:

@@ -22,6 +22,8 @@ NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
 ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
 SNOMED = "http://snomed.info/sct"
 NEEDS_SYSTEM = "https://linkwork.example/fhir/CodeSystem/need"
+# The reference the person is told to quote (`referrals.references`), like K7QM-3XPD.
+REFERENCE_SYSTEM = "https://linkwork.example/fhir/Id/referral-reference"
 BASE = "/api/fhir"
 
 
@@ -420,6 +422,12 @@ def service_request(referral: Referral) -> dict:
         }
     )
     resource["id"] = str(referral.pk)
+    # The referrer's own identifiers as they sent them, then ours (a new list: the stored
+    # submission is not changed).
+    resource["identifier"] = [
+        *(resource.get("identifier") or []),
+        {"system": REFERENCE_SYSTEM, "value": referral.reference},
+    ]
     resource["status"] = "active" if referral.closed_at is None else "completed"
     resource["authoredOn"] = referral.received_at.isoformat()
     resource["meta"] = {"lastUpdated": last_updated(referral).isoformat()}

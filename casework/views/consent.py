@@ -11,80 +11,57 @@ from referrals.loaders import get_referral_for
 
 
 def consent(request, pk):
-    referral = get_referral_for(
-        request.user, pk, permission=Permission.CASE_WORK, purpose="record_consent"
-    )
-    person = referral.person
-    form = ConsentForm(
-        request.POST or None,
-        initial={
-            "texts_allowed": person.texts_allowed,
-            "emails_allowed": person.emails_allowed,
-            "share_with_providers": person.share_with_providers,
-            "share_with_gp": person.share_with_gp,
-            "research_allowed": person.research_allowed,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.record_consent(by=request.user, referral=referral, **form.cleaned_data)
-        except ActionError as error:
-            form.add_action_error(error)
-        else:
-            messages.success(request, "Their choices are saved and apply from now on.")
-            return redirect("casework:case", pk=referral.pk)
-    return render(
+    return _about_the_person(
         request,
-        "casework/consent_form.jinja",
-        {"referral": referral, "person": person, "form": form},
+        pk,
+        purpose="record_consent",
+        form_class=ConsentForm,
+        action=actions.record_consent,
+        done="Their choices are saved and apply from now on.",
+        template="casework/consent_form.jinja",
     )
 
 
 def contact_details(request, pk):
-    referral = get_referral_for(
-        request.user, pk, permission=Permission.CASE_WORK, purpose="correct_contact_details"
-    )
-    person = referral.person
-    form = ContactDetailsForm(
-        request.POST or None,
-        initial={
-            "phone": person.phone,
-            "email": person.email,
-            "preferred_contact": person.preferred_contact,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.correct_contact_details(by=request.user, referral=referral, **form.cleaned_data)
-        except ActionError as error:
-            form.add_action_error(error)
-        else:
-            messages.success(request, "Contact details updated.")
-            return redirect("casework:case", pk=referral.pk)
-    return render(
+    return _about_the_person(
         request,
-        "casework/contact_details_form.jinja",
-        {"referral": referral, "person": person, "form": form},
+        pk,
+        purpose="correct_contact_details",
+        form_class=ContactDetailsForm,
+        action=actions.correct_contact_details,
+        done="Contact details updated.",
+        template="casework/contact_details_form.jinja",
     )
 
 
 def about(request, pk):
     """Equality monitoring, as the person chooses to answer."""
-    referral = get_referral_for(
-        request.user, pk, permission=Permission.CASE_WORK, purpose="record_about"
+    return _about_the_person(
+        request,
+        pk,
+        purpose="record_about",
+        form_class=AboutForm,
+        action=actions.record_about,
+        done="Saved. It is used only in the service's equity figures.",
+        template="casework/about_form.jinja",
     )
+
+
+def _about_the_person(request, pk, *, purpose, form_class, action, done, template):
+    """A form of what the person's record holds (each field filled from the field of the same
+    name), saved by `action` with the form's answers; back to the case once saved."""
+    referral = get_referral_for(request.user, pk, permission=Permission.CASE_WORK, purpose=purpose)
     person = referral.person
-    form = AboutForm(
-        request.POST or None, initial={"sex": person.sex, "ethnicity": person.ethnicity}
+    form = form_class(
+        request.POST or None,
+        initial={name: getattr(person, name) for name in form_class.base_fields},
     )
     if request.method == "POST" and form.is_valid():
         try:
-            actions.record_about(by=request.user, referral=referral, **form.cleaned_data)
+            action(by=request.user, referral=referral, **form.cleaned_data)
         except ActionError as error:
             form.add_action_error(error)
         else:
-            messages.success(request, "Saved. It is used only in the service's equity figures.")
+            messages.success(request, done)
             return redirect("casework:case", pk=referral.pk)
-    return render(
-        request, "casework/about_form.jinja", {"referral": referral, "person": person, "form": form}
-    )
+    return render(request, template, {"referral": referral, "person": person, "form": form})

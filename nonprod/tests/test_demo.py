@@ -34,6 +34,8 @@ def test_demo_county_has_every_stage_working_logins_and_a_years_history():
         "Commissioner",
         "Community provider",
         "Directory editor",
+        "Service administrator",
+        "System administrator",
     }
     for login in logins:
         assert authenticate(username=login.email, password=demo.PASSWORD) is not None

@@ -2,16 +2,16 @@
 that it was changed. As in 0002, the ids are placeholders the fake Notify knows; in
 production create each template in GOV.UK Notify with these words and set its real id."""
 
-import uuid
-
 from django.db import migrations
+
+from notifications.template_seeding import email, seed_templates
 
 NOT_YOU = (
     "If you did not do this, tell your administrator straight away: someone else may know "
     "your password."
 )
 TEMPLATES = [
-    (
+    email(
         "password_reset",
         "Reset your linkwork password",
         "Hello ((name)),\n\nSomeone asked to reset the password for your linkwork account. "
@@ -19,7 +19,7 @@ TEMPLATES = [
         "hour. If you did not ask, you can ignore this email: your password has not changed.",
         "To a member of staff: a link to reset their password",
     ),
-    (
+    email(
         "password_changed",
         "Your linkwork password was changed",
         "Hello ((name)),\n\nThe password for your linkwork account was changed, and you have "
@@ -29,23 +29,8 @@ TEMPLATES = [
 ]
 
 
-def template_id(code, channel):
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://linkwork.test/notify/{code}/{channel}")
-
-
 def load(apps, schema_editor):
-    MessageTemplate = apps.get_model("notifications", "MessageTemplate")
-    for code, subject, body, description in TEMPLATES:
-        MessageTemplate.objects.update_or_create(
-            code=code,
-            channel="email",
-            defaults={
-                "notify_template_id": template_id(code, "email"),
-                "subject": subject,
-                "body": body,
-                "description": description,
-            },
-        )
+    seed_templates(apps, TEMPLATES)
 
 
 class Migration(migrations.Migration):

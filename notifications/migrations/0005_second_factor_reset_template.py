@@ -2,12 +2,12 @@
 (ADR 0008). As in 0002, the id is a placeholder the fake Notify knows; in production create
 the template in GOV.UK Notify with these words and set its real id."""
 
-import uuid
-
 from django.db import migrations
 
+from notifications.template_seeding import email, seed_templates
+
 TEMPLATES = [
-    (
+    email(
         "second_factor_reset",
         "Your linkwork second factor has been reset",
         "Hello ((name)),\n\n((by)) has reset the second factor you use to sign in to "
@@ -19,23 +19,8 @@ TEMPLATES = [
 ]
 
 
-def template_id(code, channel):
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://linkwork.test/notify/{code}/{channel}")
-
-
 def load(apps, schema_editor):
-    MessageTemplate = apps.get_model("notifications", "MessageTemplate")
-    for code, subject, body, description in TEMPLATES:
-        MessageTemplate.objects.update_or_create(
-            code=code,
-            channel="email",
-            defaults={
-                "notify_template_id": template_id(code, "email"),
-                "subject": subject,
-                "body": body,
-                "description": description,
-            },
-        )
+    seed_templates(apps, TEMPLATES)
 
 
 class Migration(migrations.Migration):

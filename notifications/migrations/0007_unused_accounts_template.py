@@ -3,12 +3,12 @@ be switched off in 10 days (accounts.actions.review_unused_accounts). As in 0002
 a placeholder the fake Notify knows; in production create the template in GOV.UK Notify
 with these words and set its real id."""
 
-import uuid
-
 from django.db import migrations
 
+from notifications.template_seeding import email, seed_templates
+
 TEMPLATES = [
-    (
+    email(
         "unused_accounts_warning",
         "((count)) linkwork accounts in ((area)) will be switched off on ((date))",
         "Hello ((name)),\n\nThese linkwork accounts in ((area)) have not been used for 80 "
@@ -22,23 +22,8 @@ TEMPLATES = [
 ]
 
 
-def template_id(code, channel):
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://linkwork.test/notify/{code}/{channel}")
-
-
 def load(apps, schema_editor):
-    MessageTemplate = apps.get_model("notifications", "MessageTemplate")
-    for code, subject, body, description in TEMPLATES:
-        MessageTemplate.objects.update_or_create(
-            code=code,
-            channel="email",
-            defaults={
-                "notify_template_id": template_id(code, "email"),
-                "subject": subject,
-                "body": body,
-                "description": description,
-            },
-        )
+    seed_templates(apps, TEMPLATES)
 
 
 class Migration(migrations.Migration):

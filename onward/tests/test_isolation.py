@@ -1,10 +1,7 @@
 """Providers see the referrals sent to their own activities and nothing else of the person;
 nobody else can answer them. Every onward URL, GET and POST, as every persona."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from core.errors import ConcurrentChange
@@ -12,6 +9,7 @@ from onward import actions
 from onward.models import OnwardReferral
 from onward.states import Status
 from tests import factories
+from tests.concurrency import race
 
 PROVIDER_POSTS = ["provider_answer", "provider_attendance", "provider_finish", "provider_note"]
 CASE_POSTS = ["case_cancel", "case_stop", "case_note"]
@@ -103,29 +101,15 @@ def test_two_provider_staff_answering_at_once_one_wins(
     )
     sent = actions.refer_to_activity(by=link_worker, referral=active_referral, service=listing)
     colleague = factories.user(organisation=provider.organisation, role="provider")
-    barrier = threading.Barrier(2)
-    results = [None, None]
-
-    def answer(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the outcome is what we assert on
-            results[index] = error
-        finally:
-            connection.close()
-
-    calls = [
-        lambda: actions.accept(by=provider, onward=sent, version=sent.version),
-        lambda: actions.decline(
-            by=colleague, onward=sent, version=sent.version, reason="not_suitable"
-        ),
-    ]
-    threads = [threading.Thread(target=answer, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = race(
+        [
+            lambda: actions.accept(by=provider, onward=sent, version=sent.version),
+            lambda: actions.decline(
+                by=colleague, onward=sent, version=sent.version, reason="not_suitable"
+            ),
+        ],
+        timeout=60,
+    )
     winners = [r for r in results if isinstance(r, OnwardReferral)]
     losers = [
         r for r in results if isinstance(r, ConcurrentChange | Exception) and r not in winners

@@ -1,9 +1,9 @@
 """The default outcome schedule (every service, until it sets its own) and the messages
-outcome measurement sends."""
-
-import uuid
+outcome measurement sends (loaded by notifications/template_seeding.py)."""
 
 from django.db import migrations
+
+from notifications.template_seeding import seed_templates
 
 # (timepoint, when, months, instruments, extra instruments by need)
 SCHEDULE = [
@@ -86,10 +86,6 @@ TEMPLATES = [
 ]
 
 
-def template_id(code, channel):
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://linkwork.test/notify/{code}/{channel}")
-
-
 def load(apps, schema_editor):
     OutcomeSchedule = apps.get_model("outcomes", "OutcomeSchedule")
     if not OutcomeSchedule.objects.filter(service__isnull=True).exists():
@@ -97,18 +93,7 @@ def load(apps, schema_editor):
             OutcomeSchedule.objects.create(
                 timepoint=timepoint, when=when, months=months, instruments=CORE, if_needs=BY_NEED
             )
-    MessageTemplate = apps.get_model("notifications", "MessageTemplate")
-    for code, channel, subject, body, description in TEMPLATES:
-        MessageTemplate.objects.update_or_create(
-            code=code,
-            channel=channel,
-            defaults={
-                "notify_template_id": template_id(code, channel),
-                "subject": subject,
-                "body": body,
-                "description": description,
-            },
-        )
+    seed_templates(apps, TEMPLATES)
 
 
 class Migration(migrations.Migration):

@@ -18,23 +18,11 @@ from django.urls import reverse
 from core.models import AuditEvent
 from outcomes import actions
 from outcomes.models import QuestionnaireRequest
-from referrals.models import Person, ReferralEvent
+from referrals.models import ReferralEvent
 
 DOB = date(1960, 5, 17)  # the factory's
 WRONG = date(1970, 1, 1)
 PARALLEL = 20
-
-
-@pytest.fixture
-def texting(active_referral):
-    Person.objects.filter(pk=active_referral.person_id).update(texts_allowed=True)
-    active_referral.refresh_from_db()
-    return active_referral
-
-
-@pytest.fixture
-def baseline(texting):
-    return texting.questionnaire_requests.get(timepoint="baseline")
 
 
 def fill_dob(day):

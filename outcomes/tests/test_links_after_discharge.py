@@ -17,23 +17,11 @@ from core.errors import ActionError
 from notifications.models import Message
 from outcomes import actions
 from outcomes.models import QuestionnaireLink
-from referrals.models import DischargeReason, Person
+from referrals.models import DischargeReason
 
 pytestmark = pytest.mark.django_db
 LONDON = timezone.get_default_timezone()
 DOB = date(1960, 5, 17)  # the factory's
-
-
-@pytest.fixture
-def texting(active_referral):
-    Person.objects.filter(pk=active_referral.person_id).update(texts_allowed=True)
-    active_referral.refresh_from_db()
-    return active_referral
-
-
-@pytest.fixture
-def baseline(texting):
-    return texting.questionnaire_requests.get(timepoint="baseline")
 
 
 def discharge(referral, by):

@@ -29,18 +29,6 @@ def page(response):
     return unescape(response.content.decode())
 
 
-@pytest.fixture
-def texting(active_referral):
-    Person.objects.filter(pk=active_referral.person_id).update(texts_allowed=True)
-    active_referral.person.refresh_from_db()
-    return active_referral
-
-
-@pytest.fixture
-def baseline(texting):
-    return texting.questionnaire_requests.get(timepoint="baseline")
-
-
 def fill_dob(day=DOB):
     return {
         "date_of_birth[day]": day.day,

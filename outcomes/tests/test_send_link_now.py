@@ -19,18 +19,6 @@ pytestmark = pytest.mark.django_db
 LONDON = timezone.get_default_timezone()
 
 
-@pytest.fixture
-def texting(active_referral):
-    Person.objects.filter(pk=active_referral.person_id).update(texts_allowed=True)
-    active_referral.refresh_from_db()
-    return active_referral
-
-
-@pytest.fixture
-def baseline(texting):
-    return texting.questionnaire_requests.get(timepoint="baseline")
-
-
 def at(days, hour, minute=0):
     """A London time `days` after the day the fixtures were built."""
     return datetime.combine(timezone.localdate() + timedelta(days=days), time(hour, minute), LONDON)

@@ -10,7 +10,7 @@ from organisations import public_information
 from referrals import actions, self_referral
 from referrals.forms import SelfReferralForm
 from referrals.models import Need, Referral
-from referrals.references import reference_for, unused_reference
+from referrals.references import unused_reference
 from referrals.routing import service_for
 
 
@@ -94,7 +94,7 @@ def refer_yourself(request):
         "referrals/self_referral_done.jinja",
         {
             "public_area": service.area,
-            "reference": reference_for(referral.pk),
+            "reference": referral.reference,
             "contact": public_information.contact(service=service),
             "working_days": service.response_working_days,
         },

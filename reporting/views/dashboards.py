@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from config.routers import reads_from_replica
 from core import audit
 from reporting import refresh
 from reporting.dashboards import england, equity, outcomes, service, value
@@ -22,6 +23,7 @@ BUILDERS = {
 }
 
 
+@reads_from_replica
 def dashboard(request, name: str = "service"):
     if name not in BUILDERS:
         raise Http404

@@ -1,40 +1,16 @@
 """Two people acting on the same thing at the same moment, in real threads with their own
 database connections: exactly one wins, the other is told, nothing is applied twice."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from core.errors import ConcurrentChange
 from referrals.actions import DuplicateReferral, allocate_referral
 from referrals.models import Referral, ReferralEvent
 from referrals.states import Status
 from tests import factories
+from tests.concurrency import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*calls):
-    """Run each call in its own thread, released together; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the outcome is what we assert on
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_two_team_leads_allocating_at_once_exactly_one_wins(
@@ -43,12 +19,14 @@ def test_two_team_leads_allocating_at_once_exactly_one_wins(
     second_lead = factories.user(organisation=service, role="team_lead")
     version = referral.version
     results = race(
-        lambda: allocate_referral(
-            by=team_lead, referral=referral, version=version, worker=link_worker
-        ),
-        lambda: allocate_referral(
-            by=second_lead, referral=referral, version=version, worker=other_link_worker
-        ),
+        [
+            lambda: allocate_referral(
+                by=team_lead, referral=referral, version=version, worker=link_worker
+            ),
+            lambda: allocate_referral(
+                by=second_lead, referral=referral, version=version, worker=other_link_worker
+            ),
+        ]
     )
     winners = [r for r in results if isinstance(r, Referral)]
     losers = [r for r in results if isinstance(r, ConcurrentChange)]
@@ -62,8 +40,10 @@ def test_two_team_leads_allocating_at_once_exactly_one_wins(
 def test_same_person_referred_twice_at_once_makes_one_referral(referrer, service):
     person = factories.PersonDetailsFactory()
     results = race(
-        lambda: factories.referral(by=referrer, service=service, person=person),
-        lambda: factories.referral(by=referrer, service=service, person=person),
+        [
+            lambda: factories.referral(by=referrer, service=service, person=person),
+            lambda: factories.referral(by=referrer, service=service, person=person),
+        ]
     )
     assert sorted(type(r).__name__ for r in results) == ["DuplicateReferral", "Referral"], results
     assert Referral.objects.count() == 1
@@ -78,8 +58,10 @@ def test_two_practices_referring_one_person_at_once_make_one_episode_and_a_dupli
     # waits at triage as a possible duplicate of the episode (which stays the only one open).
     person = factories.PersonDetailsFactory()
     results = race(
-        lambda: factories.referral(by=referrer, service=service, person=person),
-        lambda: factories.referral(by=other_practice_referrer, service=service, person=person),
+        [
+            lambda: factories.referral(by=referrer, service=service, person=person),
+            lambda: factories.referral(by=other_practice_referrer, service=service, person=person),
+        ]
     )
     assert [type(r).__name__ for r in results] == ["Referral", "Referral"], results
     episode = Referral.objects.get(person__nhs_number=person.nhs_number)
@@ -92,8 +74,10 @@ def test_two_link_workers_recording_first_contact_at_once(
     allocated_referral, link_worker, other_link_worker
 ):
     results = race(
-        lambda: factories.contact(allocated_referral, by=link_worker),
-        lambda: factories.contact(allocated_referral, by=other_link_worker),
+        [
+            lambda: factories.contact(allocated_referral, by=link_worker),
+            lambda: factories.contact(allocated_referral, by=other_link_worker),
+        ]
     )
     assert not [r for r in results if isinstance(r, Exception)], results
     allocated_referral.refresh_from_db()

@@ -40,10 +40,14 @@ def page(response) -> str:
     return unescape(response.content.decode())
 
 
+REFERENCE = re.compile(rb"\b[0-9A-Z]{4}-[0-9A-Z]{4}(?:-[0-9A-Z]{4})?\b")
+
+
 def same_but_for(body: bytes, *names: str) -> bytes:
-    """The response with what differs for any two referrals blanked: ids, the name typed,
-    and what differs on every response anyway (CSP nonce, CSRF token)."""
+    """The response with what differs for any two referrals blanked: ids and references, the
+    name typed, and what differs on every response anyway (CSP nonce, CSRF token)."""
     body = UUID.sub(b"<id>", body)
+    body = REFERENCE.sub(b"<reference>", body)
     body = re.sub(rb'nonce="[^"]*"', b'nonce=""', body)
     body = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b'name="csrfmiddlewaretoken"', body)
     for name in names:
@@ -126,6 +130,7 @@ def test_web_form_another_practice_is_answered_as_for_a_brand_new_person(
     )
     shown = page(known_page)
     for secret in (
+        rosa_at_a.reference,
         f"{timezone.localtime(rosa_at_a.received_at):%-d %B %Y}",
         referrer.organisation.name,
         referrer.full_name,
@@ -285,7 +290,12 @@ def test_fhir_another_practice_gets_the_answer_a_brand_new_person_gets(
     )
     assert same_but_for(new["Location"].encode()) == same_but_for(known["Location"].encode())
     text = known.content.decode()
-    for secret in (str(margaret_at_a.pk), referrer.organisation.name, "duplicate"):
+    for secret in (
+        str(margaret_at_a.pk),
+        margaret_at_a.reference,
+        referrer.organisation.name,
+        "duplicate",
+    ):
         assert secret not in text, secret
 
 

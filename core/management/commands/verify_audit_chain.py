@@ -35,5 +35,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Audit chain intact: {result.checked} rows, head {result.head_seq} "
             f"{result.head_hash}"
+            # After the retention duty has removed the oldest rows (docs/retention.md).
+            + (f"; kept from row {result.first_seq}" if result.first_seq > 1 else "")
             + (f"; {result.unsealed} not yet sealed" if result.unsealed else "")
         )

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Start one linkwork process, as job-server's docker/entrypoints/prod.sh does: check the
+# production settings, bring the database schema up to date, then become the process.
+#
+#   docker/entrypoint.sh web                 gunicorn (gunicorn.conf.py) on $PORT, default 8000
+#   docker/entrypoint.sh worker [options]    background tasks (e.g. --queue-name bulk)
+#   docker/entrypoint.sh sweep               books each periodic duty as a task when it falls due
+#   docker/entrypoint.sh migrate             only the checks and the migrations, then exit
+#   docker/entrypoint.sh <command> [args]    anything else, after the same checks
+#
+# LINKWORK_MIGRATE=0 skips the migrations (when a release step, or the `migrate` service in
+# compose.yaml, has already run them). Settings come from the environment (docs/operations.md).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+if [ -x .venv/bin/python ]; then
+  PYTHON=.venv/bin/python
+else
+  PYTHON=python
+fi
+
+if [ "$#" -eq 0 ]; then
+  echo "usage: $0 web|worker|sweep|migrate|<command> [args]" >&2
+  exit 64
+fi
+
+# Refuse to start with unsafe or incomplete settings (a missing or sample secret key, DEBUG
+# on, cookies not secure…): the process never starts, and the orchestrator shows why.
+"$PYTHON" manage.py check --deploy --fail-level WARNING
+
+if [ "${LINKWORK_MIGRATE:-1}" != 0 ]; then
+  "$PYTHON" manage.py migrate --no-input
+fi
+
+# Static files are collected when the image is built; on a machine without an image,
+# collect them once (hashed names and gzip copies: config/staticfiles.py).
+static_root=$(DJANGO_SETTINGS_MODULE=config.settings "$PYTHON" -c \
+  'from django.conf import settings; print(settings.STATIC_ROOT)')
+if [ ! -f "$static_root/staticfiles.json" ]; then
+  "$PYTHON" manage.py collectstatic --no-input --verbosity 0
+fi
+
+process=$1
+shift
+case "$process" in
+  web)
+    exec "$PYTHON" -m gunicorn --config gunicorn.conf.py "$@"
+    ;;
+  worker)
+    exec "$PYTHON" manage.py worker "$@"
+    ;;
+  sweep)
+    exec "$PYTHON" manage.py sweep "$@"
+    ;;
+  migrate)
+    exit 0
+    ;;
+  *)
+    exec "$process" "$@"
+    ;;
+esac

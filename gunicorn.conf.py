@@ -1,0 +1,90 @@
+"""gunicorn's settings for linkwork's web processes (docs/operations.md, "Processes").
+
+Started by docker/entrypoint.sh web (and `make serve`) as `gunicorn --config gunicorn.conf.py`.
+Every number can be changed from the environment without a new image.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from config.env import load_dotenv  # noqa: E402
+
+# The same settings file Django reads (LINKWORK_ENV_FILE= reads none), for PORT and the proxies.
+if env_file := os.environ.get("LINKWORK_ENV_FILE", str(HERE / ".env")):
+    load_dotenv(Path(env_file))
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value.strip() else default
+    except ValueError:
+        raise SystemExit(f"{name}={value!r} is not a whole number.") from None
+
+
+def _cpus() -> int:
+    # The CPUs this process may run on (a cpuset), not every CPU in the machine. A CPU quota
+    # (docker --cpus) does not show here: set GUNICORN_WORKERS there.
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+wsgi_app = "config.wsgi:application"
+
+# Listen on every interface of the container or machine, on $PORT (default 8000);
+# GUNICORN_BIND replaces the whole address (e.g. 127.0.0.1:8000, or unix:/run/linkwork.sock).
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"
+
+# Processes: the usual 2 per CPU + 1. Each has a few threads, so a request waiting on the
+# database or GOV.UK Notify does not hold up the next one. Each thread keeps its own
+# database connection (DATABASE_CONN_MAX_AGE): PostgreSQL needs workers × threads
+# connections per web process, plus one per background worker and the sweep.
+workers = _int("GUNICORN_WORKERS", 2 * _cpus() + 1)
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread"
+
+# A request that takes longer than this is killed (and logged) rather than tying up a thread
+# for ever; a CSV upload is checked by the bulk worker, not in the request.
+timeout = _int("GUNICORN_TIMEOUT", 60)
+# On SIGTERM (a deploy, `docker compose stop`), requests in flight have this long to finish.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Keep idle connections from a load balancer open a little longer than it keeps them (so the
+# balancer, not gunicorn, closes them: no 502 from a race); set to the balancer's idle timeout
+# plus a few seconds.
+keepalive = _int("GUNICORN_KEEPALIVE", 75)
+# Each process is replaced after this many requests (± jitter, so not all at once): a slow
+# leak in any library cannot grow without bound.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# Heartbeat files in memory, not on a container's overlay disk.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# Logs to standard output and error, for the container or the service manager to collect.
+# The access log has the path without the query string, and no referrer: query strings
+# (searches by postcode, filters) and referrers can carry personal data.
+accesslog = "-"
+errorlog = "-"
+# The request id (core/request_id.py) ends each line, to join it to the application's logs.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'
+
+# The proxies in front of linkwork (LINKWORK_TRUSTED_PROXIES, as Django's settings read it
+# for core/client_address.py) are the only peers whose forwarding headers gunicorn believes;
+# none when it is empty. X-Forwarded-Proto is believed from them only when the operator has
+# said TLS ends at the proxy (LINKWORK_BEHIND_TLS_PROXY=1, as in config/settings.py).
+forwarded_allow_ips = ",".join(
+    item.strip()
+    for item in os.environ.get("LINKWORK_TRUSTED_PROXIES", "").split(",")
+    if item.strip()
+)
+_behind_tls_proxy = os.environ.get("LINKWORK_BEHIND_TLS_PROXY", "").strip().lower()
+if _behind_tls_proxy in {"1", "true", "yes", "on"}:
+    secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+else:
+    secure_scheme_headers = {}
