@@ -73,7 +73,11 @@ def match_condition(text: str) -> Q:
     digits = re.sub(r"[\s-]", "", text)
     if len(digits) == 10 and digits.isdigit():
         found |= Q(person__nhs_number=digits) | Q(referred_nhs_number=digits)
-    # Words of a name: letters, no digits (a reference nearly always has some).
+    # Words of a name: letters, no digits (a reference nearly always has some). Text that
+    # reads as a reference and holds a digit is a reference, however it is broken up:
+    # "6b ar j9 ey" must not find every Carey by "ar" and "ey".
+    if reference and any(c.isdigit() for c in text):
+        return found
     words = [
         w
         for w in re.split(r"[\s,]+", text)

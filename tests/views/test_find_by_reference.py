@@ -167,6 +167,23 @@ def test_names_and_nhs_numbers_are_found_too(client, team_lead, referral, others
     assert found_ids(find(client, spaced)) == {str(referral.pk)}
 
 
+def test_a_reference_read_out_in_pairs_is_not_taken_for_a_name(
+    client, team_lead, referrer, service, referral
+):
+    """"6b ar j9 ey" holds "ar" and "ey", both in "Carey": read as words of a name, every
+    Carey would be found beside the one referral the reference belongs to."""
+    Referral.objects.filter(pk=referral.pk).update(reference="6BAR-J9EY")
+    carey = factories.referral(
+        by=referrer,
+        service=service,
+        person=factories.PersonDetailsFactory(given_name="Gordon", family_name="Carey"),
+    )
+    client.force_login(team_lead)
+    assert found_ids(find(client, "6b ar j9 ey")) == {str(referral.pk)}
+    # Letters alone may still be a name: "Carey" finds him.
+    assert str(carey.pk) in found_ids(find(client, "carey"))
+
+
 def test_an_empty_search_lists_nobody_and_audits_nothing(client, team_lead, referral):
     client.force_login(team_lead)
     before = AuditEvent.objects.count()
