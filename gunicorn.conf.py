@@ -11,7 +11,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from config.env import load_dotenv  # noqa: E402
+from config.env import get_bool, get_env, load_dotenv  # noqa: E402
+from config.logging import gunicorn_logconfig  # noqa: E402
+from config.observability import log_format  # noqa: E402
 
 # The same settings file Django reads (LINKWORK_ENV_FILE= reads none), for PORT and the proxies.
 if env_file := os.environ.get("LINKWORK_ENV_FILE", str(HERE / ".env")):
@@ -66,13 +68,21 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
-# Logs to standard output and error, for the container or the service manager to collect.
-# The access log has the path without the query string, and no referrer: query strings
-# (searches by postcode, filters) and referrers can carry personal data.
+# Logs to standard output (requests) and error (the rest), for the container or the service
+# manager to collect: one JSON object per line through the application's own formatter
+# (config/logging.py: personal data scrubbed), or readable lines where the application's are
+# (LINKWORK_LOG_FORMAT, DEBUG, a demo). Each request is a line of its own, with the method,
+# the path without the query string, the status, bytes, milliseconds and the request id
+# (core/request_id.py, its X-Request-ID) as fields, to join it to the application's lines; no
+# query string and no referrer: searches by postcode, filters and referrers can carry
+# personal data.
 accesslog = "-"
 errorlog = "-"
-# The request id (core/request_id.py) ends each line, to join it to the application's logs.
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'
+access_log_format = "%(m)s %(U)s %(s)s"
+logconfig_dict = gunicorn_logconfig(
+    fmt=log_format(debug=get_bool("DJANGO_DEBUG"), nonprod=get_bool("LINKWORK_NONPROD")),
+    level=get_env("LINKWORK_LOG_LEVEL", "INFO"),
+)
 
 # The proxies in front of linkwork (LINKWORK_TRUSTED_PROXIES, as Django's settings read it
 # for core/client_address.py) are the only peers whose forwarding headers gunicorn believes;
@@ -88,3 +98,13 @@ if _behind_tls_proxy in {"1", "true", "yes", "on"}:
     secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 else:
     secure_scheme_headers = {}
+
+
+def child_exit(server, worker):
+    """In the arbiter, when a worker has exited (replaced after max_requests, killed on a
+    timeout): with PROMETHEUS_MULTIPROC_DIR (docker/entrypoint.sh sets it), its live gauges
+    stop counting; its counters' files stay, so that totals never go backwards."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

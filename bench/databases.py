@@ -25,3 +25,23 @@ def fresh_database(database_url: str, size: int, *, sqlite_path: str, reuse: boo
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
     return parsed._replace(path=f"/{name}").geturl()
+
+
+# With DEBUG off the settings refuse a short secret key (check --deploy): 50+ characters.
+BENCH_SECRET_KEY = "bench-only-secret-never-used-outside-a-benchmark-0123456789"
+
+
+def production_env(database_url: str, *, hosts: str = "127.0.0.1,localhost,testserver") -> dict:
+    """The environment a benchmark runs the app in: production settings (DEBUG off, no
+    non-production helpers) on `database_url`, connections kept as a deployment keeps them."""
+    import os
+
+    return dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", BENCH_SECRET_KEY),
+        DJANGO_ALLOWED_HOSTS=hosts,
+        LINKWORK_NONPROD="0",
+        DATABASE_CONN_MAX_AGE="60",
+    )

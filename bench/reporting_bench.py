@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import fresh_database  # noqa: E402 - after the path is set
+from bench.databases import fresh_database, production_env  # noqa: E402 - after the path is set
 
 SQLITE_PATTERN = "/tmp/linkwork-reporting-bench-{size}.sqlite3"
 SLOW_MS = 2000  # the target: each dashboard within 2 s
@@ -106,15 +106,7 @@ def main():
     url = fresh_database(
         args.database_url, args.referrals, sqlite_path=SQLITE_PATTERN, reuse=args.reuse
     )
-    env = dict(
-        os.environ,
-        DATABASE_URL=url,
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret"),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        LINKWORK_NONPROD="0",
-        DATABASE_CONN_MAX_AGE="60",  # a real deployment keeps connections open
-    )
+    env = production_env(url)
     _log(f"database: {url}")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     result = subprocess.run(

@@ -22,7 +22,7 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import fresh_database  # noqa: E402 - after the path is set
+from bench.databases import fresh_database, production_env  # noqa: E402 - after the path is set
 
 SQLITE_PATTERN = "/tmp/linkwork-bench-{size}.sqlite3"
 
@@ -105,15 +105,7 @@ def main():
     )
     for size in sizes:
         url = fresh_database(args.database_url, size, sqlite_path=SQLITE_PATTERN, reuse=args.reuse)
-        env = dict(
-            os.environ,
-            DATABASE_URL=url,
-            DJANGO_DEBUG="0",
-            DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret"),
-            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-            LINKWORK_NONPROD="0",
-            DATABASE_CONN_MAX_AGE="60",  # a real deployment keeps connections open
-        )
+        env = production_env(url, hosts="127.0.0.1,localhost")
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
         )
@@ -195,12 +187,15 @@ def child(size: int, queries: int, http_requests: int):
     )
 
 
-def generate(size, districts, rng):
+def generate(size, districts, rng, area=None):
+    """`size` activities around `districts` ((code, latitude, longitude)), saved to `area`
+    (a new one for England if none is given)."""
     from directory.actions import save_services
     from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
     from organisations.actions import create_area
 
-    area = create_area(by=None, name="England (benchmark)", code="E92000001")
+    if area is None:
+        area = create_area(by=None, name="England (benchmark)", code="E92000001")
     records = []
     for _ in range(size):
         code, lat, lon = rng.choice(districts)

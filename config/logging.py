@@ -13,6 +13,11 @@ number, a telephone number, an email address or a postcode anywhere in text (mes
 exception messages, tracebacks). Names in free text cannot be recognised: never put them in a
 log message or an exception message; the pathway test in core/tests/test_logs_personal_data.py
 fails if any of ours do.
+
+gunicorn's own lines (its error log: starting, workers booted and killed; and its access log:
+one line per request) go through the same formatter (`gunicorn_logconfig`, read by
+gunicorn.conf.py): each request is one JSON object with its method, path (no query string),
+status, size, duration and request id as fields of their own.
 """
 
 import re
@@ -115,6 +120,46 @@ def scrub_personal_data(logger, method_name, event_dict):
     return event_dict
 
 
+# gunicorn's access log: the atoms it fills in (gunicorn's access_log_format), as fields.
+# Never the query string or the referrer: they can carry personal data.
+GUNICORN_ACCESS_FIELDS = {
+    "method": "m",
+    "path": "U",
+    "protocol": "H",
+    "status": "s",
+    "bytes": "B",
+    "duration_ms": "M",
+    # The connection's peer: behind the load balancer, the balancer, not the person.
+    "peer": "h",
+    "user_agent": "a",
+    # The id core/request_id.py gave the request (its response header), as the app logs it.
+    "request_id": "{x-request-id}o",
+}
+_NUMBERS = {"status", "bytes", "duration_ms"}
+
+
+def gunicorn_access_fields(logger, method_name, event_dict):
+    """structlog processor (for standard-library lines): a gunicorn access line's atoms as
+    fields. gunicorn logs each request as `access_log.info(format, atoms)`."""
+    args = event_dict.pop("positional_args", None)  # never logged as they are
+    record = event_dict.get("_record")
+    if record is None or record.name != "gunicorn.access" or not isinstance(args, Mapping):
+        return event_dict
+    for key, atom in GUNICORN_ACCESS_FIELDS.items():
+        value = args[atom]  # gunicorn's atoms answer "-" for what is missing
+        if value in (None, "", "-"):
+            continue
+        if key in _NUMBERS:
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                continue
+        elif isinstance(value, str):
+            value = value.replace('\\"', '"')  # gunicorn escapes quotes for its own format
+        event_dict[key] = value
+    return event_dict
+
+
 def _pre_chain():
     """What every line gets, from structlog or from the standard library."""
     return [
@@ -149,7 +194,8 @@ def formatter(fmt: str) -> structlog.stdlib.ProcessorFormatter:
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=False)
     return structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_pre_chain(),
+        foreign_pre_chain=[*_pre_chain(), gunicorn_access_fields],
+        pass_foreign_args=True,  # for gunicorn_access_fields, which then drops them
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             # Tracebacks become text here, so that they are scrubbed like the rest.
@@ -182,3 +228,19 @@ def logging_config(*, fmt: str, level: str = "INFO") -> dict:
 
 def default_format(*, debug: bool, nonprod: bool) -> str:
     return "console" if debug or nonprod else "json"
+
+
+def gunicorn_logconfig(*, fmt: str, level: str = "INFO") -> dict:
+    """gunicorn's logconfig_dict: its error log (to standard error) and access log (to
+    standard output) through the same formatter as the application's lines."""
+    config = logging_config(fmt=fmt, level=level)
+    config["handlers"]["access"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "structlog",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"] = {
+        "gunicorn.error": {"handlers": ["console"], "level": level, "propagate": False},
+        "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+    }
+    return config

@@ -177,7 +177,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions end after 30 minutes idle and when the browser closes.
 SESSION_COOKIE_AGE = get_int("LINKWORK_SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved when changed, and at most once a minute to push the idle expiry on
+# (core.middleware.SessionLifetimeMiddleware): never a write on every page.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ENGINE = "core.sessions"  # database sessions that know when they were last saved
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # …and 12 hours after signing in however busy (core.middleware.SessionLifetimeMiddleware).
 SESSION_MAX_SECONDS = get_int("LINKWORK_SESSION_MAX_SECONDS", 12 * 60 * 60)

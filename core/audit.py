@@ -16,6 +16,21 @@ def record_change(*, by, verb, obj=None, person=None, reason="", **detail) -> Au
     return _write(AuditEvent.Kind.CHANGE, by, verb, obj, person, reason, detail)
 
 
+def record_changes(*changes: dict) -> list[AuditEvent]:
+    """Several changes one action makes together, each a dict of `record_change`'s keyword
+    arguments, written in one INSERT (a busy write path saves a round trip a row)."""
+    events = []
+    for change in changes:
+        detail = dict(change)
+        by, verb = detail.pop("by"), detail.pop("verb")
+        obj, person = detail.pop("obj", None), detail.pop("person", None)
+        reason = detail.pop("reason", "")
+        events.append(_event(AuditEvent.Kind.CHANGE, by, verb, obj, person, reason, detail))
+    AuditEvent.objects.bulk_create(events)
+    _seal_after_commit()
+    return events
+
+
 def record_view(*, by, verb, obj=None, person=None, reason="", **detail) -> AuditEvent:
     return _write(AuditEvent.Kind.VIEW, by, verb, obj, person, reason, detail)
 
@@ -49,7 +64,14 @@ def seen_by(person_id):
 
 
 def _write(kind, by, verb, obj, person, reason, detail):
-    event = AuditEvent.objects.create(
+    event = _event(kind, by, verb, obj, person, reason, detail)
+    event.save(force_insert=True)
+    _seal_after_commit()
+    return event
+
+
+def _event(kind, by, verb, obj, person, reason, detail) -> AuditEvent:
+    return AuditEvent(
         kind=kind,
         actor=by if getattr(by, "pk", None) else None,
         verb=verb,
@@ -59,8 +81,6 @@ def _write(kind, by, verb, obj, person, reason, detail):
         reason=reason,
         detail={k: _jsonable(v) for k, v in detail.items()},
     )
-    _seal_after_commit()
-    return event
 
 
 def _seal_after_commit():

@@ -35,15 +35,29 @@ class SecurityHeadersMiddleware:
 
 
 SIGNED_IN_AT = "linkwork_signed_in_at"
+# When the session row's expiry was last pushed on (a Unix time, in the session itself: the
+# database backend does not hand the row's expire_date back).
+TOUCHED_AT = "linkwork_touched_at"
+# Push the idle expiry on at most this often: a page within this many seconds of the last
+# write writes nothing, so reading a page is not a write transaction.
+TOUCH_EVERY_SECONDS = 60
 
 
 class SessionLifetimeMiddleware:
-    """End a session SESSION_MAX_SECONDS after sign-in, however active it has been.
+    """End a session after SESSION_COOKIE_AGE idle, and SESSION_MAX_SECONDS after sign-in
+    however active it has been.
 
-    The idle timeout (SESSION_COOKIE_AGE, renewed on every request) never ends a session that
-    keeps being used, so a stolen or forgotten session cookie would otherwise last for ever.
-    The sign-in time is written on the response that signs someone in (and, for sessions
-    from before this existed, on their next request)."""
+    The idle timeout: the session row expires SESSION_COOKIE_AGE after it was last saved
+    (core.sessions stamps TOUCHED_AT on each save), and a request that did not change the
+    session saves it only when the last save is TOUCH_EVERY_SECONDS old or more. Saving on
+    every request (SESSION_SAVE_EVERY_REQUEST) made every page an UPDATE of django_session;
+    this way it is at most one a minute per session, and a session ends between
+    SESSION_COOKIE_AGE minus a minute and SESSION_COOKIE_AGE after its last request.
+
+    The lifetime: the idle timeout never ends a session that keeps being used, so a stolen or
+    forgotten session cookie would otherwise last for ever. The sign-in time is written on
+    the response that signs someone in (and, for sessions from before this existed, on their
+    next request)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -60,4 +74,20 @@ class SessionLifetimeMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and SIGNED_IN_AT not in request.session:
             request.session[SIGNED_IN_AT] = now
+        _touch(request.session, now)
         return response
+
+
+def _touch(session, now: float) -> None:
+    """Mark the session for saving if its idle expiry is TOUCH_EVERY_SECONDS stale.
+    SessionMiddleware (outside this one) then saves it, with a new expiry; the store
+    (core.sessions) stamps TOUCHED_AT on every save, this stamp is for any other store."""
+    if session.is_empty() or session.modified:
+        return  # nothing to keep alive (no cookie, or signed out), or saved anyway
+    touched_at = session.get(TOUCHED_AT)  # loads the session if nothing has yet
+    if session.is_empty():
+        # The cookie named a session that has expired or never existed: starting a new
+        # one here would give every stale cookie a row.
+        return
+    if touched_at is None or not 0 <= now - touched_at < TOUCH_EVERY_SECONDS:
+        session[TOUCHED_AT] = now

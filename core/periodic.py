@@ -10,9 +10,9 @@ again only after its interval, and not while an earlier booking of it is still w
 a backlog does not pile up copies; each duty is safe to run twice (it only acts on what is
 still due), so a late or doubled run does no harm.
 
-`run_duties` runs every due duty at once in this process (tests, the demo loader); the
-`sweep` task is the same booking as a task that books its next run, for an installation
-that runs no sweep process."""
+`run_duties` runs every due duty at once in this process (tests, the demo loader). Nothing
+books itself: an installation without the sweep process runs no periodic duty at all
+(docs/operations.md, "Processes")."""
 
 import logging
 from datetime import datetime, timedelta
@@ -53,7 +53,6 @@ TIME_CRITICAL_DUTIES = {
     "outcomes.actions.run_clock",
     "notifications.tasks.requeue_lost_messages",
 }
-TASK_PATH = "core.periodic.sweep"
 RUN_DUTY_PATH = "core.periodic.run_duty"
 
 
@@ -113,19 +112,3 @@ def run_duties(now=None) -> dict:
             logger.exception("Periodic duty %s failed", path)
             results[path] = "failed"
     return results
-
-
-@task(queue_name=queues.TIME_CRITICAL)
-def sweep() -> list[str]:
-    booked = book_due()
-    book_next(timezone.now() + EVERY)
-    return booked
-
-
-def book_next(when) -> None:
-    """Book the next in-queue sweep unless one is already waiting."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").exists()
-    if not waiting:
-        sweep.using(run_after=when).enqueue()

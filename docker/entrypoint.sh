@@ -2,7 +2,9 @@
 # Start one linkwork process, as job-server's docker/entrypoints/prod.sh does: check the
 # production settings, bring the database schema up to date, then become the process.
 #
-#   docker/entrypoint.sh web                 gunicorn (gunicorn.conf.py) on $PORT, default 8000
+#   docker/entrypoint.sh web                 gunicorn (gunicorn.conf.py) on $PORT, default 8000;
+#                                            PROMETHEUS_MULTIPROC_DIR (default
+#                                            /tmp/linkwork-prometheus) made and emptied first
 #   docker/entrypoint.sh worker [options]    background tasks (e.g. --queue-name bulk)
 #   docker/entrypoint.sh sweep               books each periodic duty as a task when it falls due
 #   docker/entrypoint.sh migrate             only the checks and the migrations, then exit
@@ -45,6 +47,14 @@ process=$1
 shift
 case "$process" in
   web)
+    # Each gunicorn worker counts its own requests; with PROMETHEUS_MULTIPROC_DIR they write
+    # them to files in one folder, so that whichever worker Prometheus reaches answers for
+    # all (core/metrics.py). It must exist, and hold nothing from an earlier run, before
+    # any worker starts. Only prometheus_client's *.db files are removed, should it name a
+    # folder holding anything else.
+    export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/linkwork-prometheus}"
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+    find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -type f -name '*.db' -delete
     exec "$PYTHON" -m gunicorn --config gunicorn.conf.py "$@"
     ;;
   worker)

@@ -41,6 +41,15 @@ class Sent:
     notify_id: str
 
 
+@dataclass(frozen=True)
+class Found:
+    """A notification Notify already has for one of our references."""
+
+    notify_id: str
+    status: str
+    created_at: str  # Notify's ISO 8601 time, as it gave it
+
+
 class NotifyClient:
     def __init__(self, api_key: str, base_url: str, timeout: float):
         if not api_key:
@@ -78,6 +87,30 @@ class NotifyClient:
             return self._client.get_notification_by_id(notify_id)["status"]
         except APIError as error:
             raise _translate(error) from None
+
+    def find_by_reference(self, reference: str) -> Found | None:
+        """The notification Notify made for our `reference`, or None if it has none: so a
+        message whose outcome we lost is not sent twice. One Notify gave up on itself
+        (technical-failure) never went, so it does not count; of the rest, the newest."""
+        try:
+            found = self._client.get_all_notifications(reference=reference)
+        except APIError as error:
+            raise _translate(error) from None
+        except (KeyError, TypeError, ValueError) as error:  # not Notify's shape
+            raise TemporaryError(f"Notify's answer was not understood: {error}") from None
+        candidates = [
+            n
+            for n in found.get("notifications") or []
+            if n.get("reference") == reference and n.get("status") != "technical-failure"
+        ]
+        if not candidates:
+            return None
+        newest = max(candidates, key=lambda n: n.get("created_at") or "")
+        return Found(
+            notify_id=newest["id"],
+            status=newest.get("status") or "",
+            created_at=newest.get("created_at") or "",
+        )
 
     def _call(self, method, **kwargs) -> Sent:
         try:

@@ -15,6 +15,7 @@ import re
 import threading
 import uuid
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
@@ -77,6 +78,9 @@ class FakeNotify(FakeHTTPServer):
         problem = self._check_token(request.headers.get("Authorization", ""))
         if problem:
             return self._reply(request, 403, _errors("AuthError", problem))
+        url = urlsplit(request.path)
+        if method == "GET" and url.path == "/v2/notifications":
+            return self._list(request, parse_qs(url.query))
         if method == "GET" and request.path.startswith("/v2/notifications/"):
             return self._get(request, request.path.rsplit("/", 1)[-1])
         if method == "POST" and request.path in (
@@ -184,23 +188,40 @@ class FakeNotify(FakeHTTPServer):
                 else "delivered"
             )
             notification["completed_at"] = datetime.now(UTC).isoformat()
-        field = "phone_number" if notification["type"] == "sms" else "email_address"
+        self._reply(request, 200, self._shape(notification))
+
+    def _list(self, request, query: dict) -> None:
+        """GET /v2/notifications?reference=…: Notify's list, filtered as Notify filters it
+        (newest first). Looking does not move a notification on, unlike `_get`."""
+        reference = (query.get("reference") or [None])[0]
+        status = (query.get("status") or [None])[0]
+        found = [
+            self._shape(n)
+            for n in self.notifications.values()
+            if (reference is None or n["reference"] == reference)
+            and (status is None or n["status"] == status)
+        ]
+        found.sort(key=lambda n: n["created_at"], reverse=True)
         self._reply(
             request,
             200,
-            {
-                "id": notification["id"],
-                "reference": notification["reference"],
-                field: notification["recipient"],
-                "type": notification["type"],
-                "status": notification["status"],
-                "template": {"id": notification["template_id"], "version": 1},
-                "body": notification["body"],
-                "subject": notification["subject"] or None,
-                "created_at": notification["created_at"],
-                "completed_at": notification.get("completed_at"),
-            },
+            {"notifications": found, "links": {"current": f"{self.base_url}/v2/notifications"}},
         )
+
+    def _shape(self, notification: dict) -> dict:
+        field = "phone_number" if notification["type"] == "sms" else "email_address"
+        return {
+            "id": notification["id"],
+            "reference": notification["reference"],
+            field: notification["recipient"],
+            "type": notification["type"],
+            "status": notification["status"],
+            "template": {"id": notification["template_id"], "version": 1},
+            "body": notification["body"],
+            "subject": notification["subject"] or None,
+            "created_at": notification["created_at"],
+            "completed_at": notification.get("completed_at"),
+        }
 
     def _reply(self, request, status: int, payload: dict) -> None:
         if "errors" in payload:

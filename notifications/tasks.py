@@ -6,16 +6,23 @@ two workers never send it twice and no database lock is held while waiting on th
 """
 
 import logging
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
 from core import queues
 from core.batches import in_batches
 from notifications.actions import outside_quiet_hours, still_allowed
-from notifications.client import NotifyError, PermanentError, TemporaryError, notify
+from notifications.client import (
+    Found,
+    NotifyError,
+    PermanentError,
+    TemporaryError,
+    notify,
+)
 from notifications.models import Channel, Message
 from referrals.models import Person, ReferralEvent
 
@@ -45,6 +52,14 @@ CHECK_DELAYS = [
 # A message left "sending" this long was in a worker that died mid-request.
 STUCK_AFTER = timedelta(minutes=10)
 REQUEUE_BATCH = 500  # rows the safety net loads at a time; each run still reaches all
+# Once Notify has taken a message, recording that is tried again for this long (a database
+# restart takes seconds) before the task gives up and leaves it to the safety net.
+RECORD_SENT_FOR_SECONDS = 60
+RECORD_SENT_FIRST_WAIT = 0.5  # doubling, up to
+RECORD_SENT_LONGEST_WAIT = 10
+# A message stuck "sending" that Notify cannot be asked about is left for the next run, so
+# it is never sent twice; after this long a person is told instead of it waiting for ever.
+UNKNOWN_GIVE_UP_AFTER = timedelta(hours=12)
 
 
 @task(queue_name=queues.TIME_CRITICAL)
@@ -66,17 +81,69 @@ def send_message(message_id: str) -> str:
         return _retry_later(message, error)
     except PermanentError as error:
         return _give_up(message, error)
-    with transaction.atomic():
-        now = timezone.now()
-        Message.objects.filter(pk=message.pk).update(
-            status=Message.Status.SENT,
-            status_at=now,
-            sent_at=now,
-            notify_id=sent.notify_id,
-            last_error="",
-        )
-        check_delivery.using(run_after=now + CHECK_DELAYS[0]).enqueue(str(message.pk))
+    _record_sent_through_an_outage(message, sent.notify_id)
     return "sent"
+
+
+def _record_sent_through_an_outage(message: Message, notify_id: str) -> None:
+    """Notify has the message now: record it as sent, trying again on a fresh connection
+    while the database is away (a restart). If it stays away, the error goes up and the
+    message stays "sending"; `requeue_lost_messages` then finds it in Notify by its
+    reference rather than sending it again."""
+    deadline = time.monotonic() + RECORD_SENT_FOR_SECONDS
+    wait = RECORD_SENT_FIRST_WAIT
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            with transaction.atomic():
+                now = timezone.now()
+                Message.objects.filter(pk=message.pk).update(
+                    status=Message.Status.SENT,
+                    status_at=now,
+                    sent_at=now,
+                    notify_id=notify_id,
+                    last_error="",
+                )
+                check_delivery.using(run_after=now + CHECK_DELAYS[0]).enqueue(str(message.pk))
+        except (OperationalError, InterfaceError) as error:
+            if time.monotonic() + wait > deadline:
+                logger.error(
+                    "Message %s went to Notify (%s) but could not be recorded as sent after "
+                    "%s tries: %s; the sweep will find it in Notify",
+                    message.pk,
+                    notify_id,
+                    tries,
+                    error,
+                )
+                raise
+            if tries == 1:
+                logger.warning(
+                    "Message %s went to Notify (%s) but the database is away (%s); "
+                    "recording it again for up to %s seconds",
+                    message.pk,
+                    notify_id,
+                    error,
+                    RECORD_SENT_FOR_SECONDS,
+                )
+            _drop_connection()
+            _wait(wait)
+            wait = min(wait * 2, RECORD_SENT_LONGEST_WAIT)
+            continue
+        if tries > 1:
+            logger.warning("Message %s recorded as sent at try %s", message.pk, tries)
+        return
+
+
+def _drop_connection() -> None:
+    """The next query opens a new connection: one the database dropped stays broken.
+    Never inside a caller's transaction (a test's): closing it would lose their work."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+def _wait(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def _claim(message_id: str) -> Message | None:
@@ -242,19 +309,36 @@ def requeue_lost_messages() -> str:
     Every such message is reached each run (a batch at a time), and each one booked again
     is stamped with the time (`send_after`, or `status_at` for one stuck sending) so that it
     leaves the set for STUCK_AFTER: one whose task keeps failing, or a long backlog the
-    worker has not reached yet, is not booked again every run ahead of all the others."""
+    worker has not reached yet, is not booked again every run ahead of all the others.
+
+    One stuck "sending" may have reached Notify before its worker lost the database or
+    died: Notify is asked for it by its reference first, so nobody gets it twice."""
     now = timezone.now()
     before = now - STUCK_AFTER
     count = 0
     stuck = Message.objects.filter(status=Message.Status.SENDING, status_at__lt=before)
-    for message in in_batches(stuck.only("pk"), size=REQUEUE_BATCH):
-        with transaction.atomic():
-            # Conditional: a worker may have finished it since the batch was read.
-            if stuck.filter(pk=message.pk).update(
-                status=Message.Status.QUEUED, status_at=now, send_after=now
-            ):
-                send_message.enqueue(str(message.pk))
-                count += 1
+    client, why_not = _client_to_ask()
+    rows = stuck.only("pk", "reference", "status_at", "channel", "referral_id", "attempts")
+    for message in in_batches(rows, size=REQUEUE_BATCH):
+        found = None
+        if client is not None and why_not is None:
+            try:
+                found = client.find_by_reference(message.reference)
+            except NotifyError as error:
+                # Notify is away: every other stuck message waits for the next run too,
+                # rather than a time-out each.
+                why_not = _describe(error)
+                logger.warning(
+                    "Notify could not be asked about messages stuck sending (%s); "
+                    "they are left for the next run",
+                    why_not,
+                )
+        if found is not None:
+            count += _record_found(stuck, message, found, now)
+        elif client is None or why_not is None:
+            count += _queue_again(stuck, message, now)
+        elif message.status_at < now - UNKNOWN_GIVE_UP_AFTER:
+            _give_up_unknown(stuck, message, why_not, now)
     overdue = Message.objects.filter(status=Message.Status.QUEUED, send_after__lt=before)
     for message in in_batches(overdue.only("pk"), size=REQUEUE_BATCH):
         with transaction.atomic():
@@ -262,3 +346,65 @@ def requeue_lost_messages() -> str:
                 send_message.enqueue(str(message.pk))
                 count += 1
     return f"requeued {count}"
+
+
+def _client_to_ask():
+    """(client, None) to ask Notify; (None, None) when no key is set, so nothing can have
+    gone and nothing can go (the send task gives up and tells a person, as for every
+    message then), so queueing again cannot send it twice."""
+    try:
+        return notify(), None
+    except PermanentError:
+        return None, None
+
+
+@transaction.atomic
+def _queue_again(stuck, message: Message, now) -> int:
+    # Conditional: a worker may have finished it since the batch was read.
+    if stuck.filter(pk=message.pk).update(
+        status=Message.Status.QUEUED, status_at=now, send_after=now
+    ):
+        send_message.enqueue(str(message.pk))
+        return 1
+    return 0
+
+
+@transaction.atomic
+def _record_found(stuck, message: Message, found: Found, now) -> int:
+    """Notify had it: sent, as the lost task would have recorded; its delivery is checked
+    from here as for any other."""
+    try:
+        sent_at = min(datetime.fromisoformat(found.created_at), now)
+    except (ValueError, TypeError):  # not a time, or one without its zone
+        sent_at = now
+    if stuck.filter(pk=message.pk).update(
+        status=Message.Status.SENT,
+        status_at=now,
+        sent_at=sent_at,
+        notify_id=found.notify_id,
+        last_error="",
+    ):
+        check_delivery.using(run_after=now + CHECK_DELAYS[0]).enqueue(str(message.pk))
+        logger.warning(
+            "Message %s was stuck sending but Notify has it (%s): recorded as sent, not sent again",
+            message.pk,
+            found.notify_id,
+        )
+    return 0
+
+
+@transaction.atomic
+def _give_up_unknown(stuck, message: Message, why: str, now) -> None:
+    reason = f"Not known whether it was sent: {why}"[:500]
+    if not stuck.filter(pk=message.pk).update(
+        status=Message.Status.FAILED, status_at=now, last_error=reason
+    ):
+        return
+    what = "text" if message.channel == Channel.SMS else "email"
+    _tell_the_link_worker(
+        message,
+        f"A {what} may not have been sent: GOV.UK Notify could not be asked about it",
+        reason,
+        now,
+    )
+    logger.error("Gave up on message %s stuck sending: %s", message.pk, reason)

@@ -80,6 +80,13 @@ class OnwardReferral(BaseModel):
         indexes = [
             models.Index(fields=["provider", "status", "sent_at"], name="onward_provider_inbox"),
             models.Index(fields=["status", "remind_on"], name="onward_clock"),
+            # The provider's closed tab, newest first (onward.queries): a page of it reads
+            # 25 entries of this index however many referrals have closed.
+            models.Index(
+                fields=["provider", "-closed_at", "-id"],
+                condition=Q(closed_at__isnull=False),
+                name="onward_provider_closed",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 from core import audit
@@ -93,13 +93,24 @@ def create_referral(
     referring_organisation: Organisation | None = None,
     confirmed_new_person: bool = False,
     registered_practice: Organisation | None = None,
+    also=None,
+    retry: bool = True,
 ) -> Referral:
     """`registered_practice`: the person's own GP practice when someone else refers them
     (a self-referral says which it is); a practice referring is taken as theirs.
 
     If someone else already has an open referral of the person with the service, this one is
     taken all the same and flagged for triage as a possible duplicate: the answer to the
-    referrer is the same as for any new referral."""
+    referrer is the same as for any new referral.
+
+    `also(referral)`: the caller's own writes about the new referral, in this transaction (the
+    FHIR API keeps what it was sent); it returns the caller's audit row (`audit.record_change`'s
+    keyword arguments), written with this action's in one INSERT.
+
+    `retry=False`: no savepoint of its own and no second attempt when a unique constraint
+    decides against this referral (see below): the IntegrityError is the caller's, which
+    tries again in a new transaction. For the FHIR API, whose every referral it saves a
+    savepoint (two round trips)."""
     if by is not None:
         require_permission(by, Permission.REFERRAL_CREATE)
     if not consent_to_contact:
@@ -122,15 +133,19 @@ def create_referral(
         "practice": referring_organisation
         if referring_organisation and referring_organisation.kind == Organisation.Kind.GP_PRACTICE
         else registered_practice,
+        "also": also,
     }
+    if not retry:
+        return _create_referral(**arguments, again=False)
     try:
         with transaction.atomic():
-            return _create_referral(**arguments)
+            return _create_referral(**arguments, again=False)
     except IntegrityError:
         # Two referrals of a person new to us arrived at once and the other one's person or
-        # episode was inserted first (a unique constraint decided, after it committed). Look
-        # again: this one is now that person's duplicate, or the same referrer's repeat.
-        return _create_referral(**arguments)
+        # episode was inserted first (a unique constraint decided, after it committed); or,
+        # rarely, the new reference was taken. Look again: this one is now that person's
+        # duplicate, or the same referrer's repeat; its reference is checked before use.
+        return _create_referral(**arguments, again=True)
 
 
 def _create_referral(
@@ -144,19 +159,27 @@ def _create_referral(
     referring_organisation,
     confirmed_new_person,
     practice,
+    also,
+    again: bool,
 ) -> Referral:
-    area = service.area
+    area_id = service.area_id
     known = None
     if details.nhs_number:
+        # Locked first, then its open referrals read: a second referral of them waits here
+        # until the first commits, and then sees it.
         known = (
             Person.objects.select_for_update()
-            .filter(area=area, nhs_number=details.nhs_number)
+            .filter(area_id=area_id, nhs_number=details.nhs_number)
             .first()
         )
-        own = _own_open_referral(service, referring_organisation, known, details.nhs_number)
+        same = Q(referred_nhs_number=details.nhs_number)
+        if known:
+            same |= Q(person=known)
+        own, duplicate_of = _open_referrals(
+            service, referring_organisation, same, episode_of=[known.pk] if known else []
+        )
         if own:
             raise DuplicateReferral(own)
-        duplicate_of = _open_referral(service, [known] if known else [])
     else:
         # No NHS number: the same family name, date of birth and postcode is only a likely
         # match (twins share all three), so it is never joined to that person's record. As
@@ -164,36 +187,40 @@ def _create_referral(
         # referral (it can see that one; it may be someone else, so it can confirm and go
         # on); anyone else's open episode just flags this one for triage.
         matches = Person.objects.filter(
-            area=area,
+            area_id=area_id,
             date_of_birth=details.date_of_birth,
             family_name__iexact=details.family_name,
             postcode=details.postcode,
         )
-        own = _own_open_referral_by_details(service, referring_organisation, matches)
+        own, duplicate_of = _open_referrals(
+            service, referring_organisation, Q(person__in=matches), episode_of=None
+        )
         if own and not confirmed_new_person:
             raise PossibleDuplicatePerson(own)
-        duplicate_of = _open_referral(service, matches)
 
     if duplicate_of:
         # Someone else's open episode, probably of this person. Take the referral, but keep it
         # (and what it says about them) apart from that person's record until triage decides:
         # the referrer sees only what they sent, and the episode's details stay as they are.
-        subject = _new_person(area, details, practice, nhs_number="")
+        subject = _new_person(area_id, details, practice, nhs_number="")
     elif known:
         subject = _update_person(known, details, practice)
     else:
-        subject = _new_person(area, details, practice, nhs_number=details.nhs_number)
+        subject = _new_person(area_id, details, practice, nhs_number=details.nhs_number)
 
     now = timezone.now()
-    # An id whose reference no referral has (one made at the same moment elsewhere with the
-    # same one loses at the unique constraint, and create_referral tries again).
+    # An id whose reference no referral has: the unique constraint decides (one made at the
+    # same moment elsewhere with the same one loses, and create_referral tries again, then
+    # checking the table first).
     pk, reference = references.new_key(
-        taken=lambda reference: Referral.objects.filter(reference=reference).exists()
+        taken=(lambda reference: Referral.objects.filter(reference=reference).exists())
+        if again
+        else None
     )
     referral = Referral.objects.create(
         id=pk,
         reference=reference,
-        area=area,
+        area_id=area_id,
         person=subject,
         service=service,
         source=source,
@@ -211,81 +238,88 @@ def _create_referral(
         possible_duplicate_of=duplicate_of,
         referred_nhs_number=details.nhs_number if duplicate_of else "",
     )
-    referral.needs.set(needs)
-    ReferralEvent.objects.create(
-        referral=referral,
-        at=now,
-        by=by,
-        kind=ReferralEvent.Kind.RECEIVED,
-        to_status=Status.RECEIVED,
-        summary=f"Referral received ({referral.get_source_display().lower()})",
-        detail=", ".join(n.label for n in needs),
-        concept=Concept.objects.filter(key=REFERRAL_RECEIVED_CONCEPT).first(),
+    # A new referral has no needs yet: add them in one INSERT (`needs.set` reads first).
+    needs = list({need.pk: need for need in needs}.values())
+    Referral.needs.through.objects.bulk_create(
+        [Referral.needs.through(referral_id=referral.pk, need_id=need.pk) for need in needs]
     )
-    if duplicate_of:
-        # On the open episode's timeline for its link worker (never shown to its referrer).
-        ReferralEvent.objects.create(
-            referral=duplicate_of,
+    events = [
+        ReferralEvent(
+            referral=referral,
             at=now,
             by=by,
-            kind=ReferralEvent.Kind.REFERRED_AGAIN,
-            summary=f"Possibly referred again ({referral.get_source_display().lower()}): "
-            "waiting at triage",
+            kind=ReferralEvent.Kind.RECEIVED,
+            to_status=Status.RECEIVED,
+            summary=f"Referral received ({referral.get_source_display().lower()})",
             detail=", ".join(n.label for n in needs),
+            # Looked up in the INSERT itself: one round trip fewer.
+            concept_id=Subquery(
+                Concept.objects.filter(key=REFERRAL_RECEIVED_CONCEPT).values("pk")[:1]
+            ),
         )
-    audit.record_change(
-        by=by,
-        verb="create_referral",
-        obj=referral,
-        person=subject,
-        possible_duplicate_of=str(duplicate_of.pk) if duplicate_of else "",
-    )
+    ]
+    if duplicate_of:
+        # On the open episode's timeline for its link worker (never shown to its referrer).
+        events.append(
+            ReferralEvent(
+                referral=duplicate_of,
+                at=now,
+                by=by,
+                kind=ReferralEvent.Kind.REFERRED_AGAIN,
+                summary=f"Possibly referred again ({referral.get_source_display().lower()}): "
+                "waiting at triage",
+                detail=", ".join(n.label for n in needs),
+            )
+        )
+    ReferralEvent.objects.bulk_create(events)
+    changes = [
+        {
+            "by": by,
+            "verb": "create_referral",
+            "obj": referral,
+            "person": subject,
+            "possible_duplicate_of": str(duplicate_of.pk) if duplicate_of else "",
+        }
+    ]
+    if also is not None:
+        changes.append(also(referral))
+    audit.record_changes(*changes)
     return referral
 
 
-def _own_open_referral(service, organisation, known, nhs_number) -> Referral | None:
-    """The referrer organisation's own open referral of this NHS number, if any: either
-    episode of the person, or one it sent before that is still held as a possible duplicate."""
-    if organisation is None:
-        return None  # a self-referral could be anyone: never tell
-    same = Q(referred_nhs_number=nhs_number)
-    if known:
-        same |= Q(person=known)
-    return (
-        Referral.objects.open()
-        .filter(same, service=service, referring_organisation=organisation)
-        .select_related("person", "service")
-        .order_by("received_at")
-        .first()
+def _open_referrals(service, organisation, same: Q, *, episode_of) -> tuple:
+    """(own, episode), in one query over the open referrals with `service` that `same`
+    picks out (those of one person, or of anyone matching on details):
+
+    own: the referrer organisation's own open referral of them (either episode of the person,
+    or one it sent before that is still held as a possible duplicate), if any. Never for a
+    self-referral: that could be anyone, so it is never told.
+
+    episode: the open episode (not a referral held as a possible duplicate) of the people
+    whose ids are `episode_of` (None: any that `same` picks out), if any."""
+    if episode_of == [] and organisation is None:
+        return None, None
+    if episode_of == []:
+        # Nobody's episode to find: only the organisation's own held duplicates matter.
+        same &= Q(referring_organisation=organisation)
+    # Usually none; a person is read only for a refusal's message (fewer joins to build).
+    rows = list(Referral.objects.open().filter(same, service=service).order_by("received_at", "pk"))
+    for row in rows:
+        row.service = service  # the one asked about: already in hand
+    own = next(
+        (r for r in rows if organisation and r.referring_organisation_id == organisation.pk),
+        None,
     )
-
-
-def _own_open_referral_by_details(service, organisation, matches) -> Referral | None:
-    """The referrer organisation's own open referral of someone matching on family name,
-    date of birth and postcode (an episode, or one of its own still held as a possible
-    duplicate), if any."""
-    if organisation is None:
-        return None  # a self-referral could be anyone: never tell
-    return (
-        Referral.objects.open()
-        .filter(person__in=matches, service=service, referring_organisation=organisation)
-        .select_related("person", "service")
-        .order_by("received_at")
-        .first()
+    episode = next(
+        (
+            r
+            for r in rows
+            if r.possible_duplicate_of_id is None
+            and (episode_of is None or r.person_id in episode_of)
+        ),
+        None,
     )
-
-
-def _open_referral(service, people) -> Referral | None:
-    """The open episode (not a referral held as a possible duplicate) of any of `people`:
-    a list or a queryset."""
-    if isinstance(people, list) and not people:
-        return None
-    return (
-        Referral.objects.open()
-        .filter(person__in=people, service=service, possible_duplicate_of__isnull=True)
-        .order_by("received_at")
-        .first()
-    )
+    return own, episode
 
 
 def _contact_fields(details: PersonDetails) -> dict:
@@ -322,9 +356,9 @@ def _update_person(person: Person, details: PersonDetails, practice) -> Person:
     return person
 
 
-def _new_person(area, details: PersonDetails, practice, *, nhs_number: str) -> Person:
+def _new_person(area_id, details: PersonDetails, practice, *, nhs_number: str) -> Person:
     return Person.objects.create(
-        area=area,
+        area_id=area_id,
         nhs_number=nhs_number,
         registered_practice=practice,
         **_contact_fields(details),

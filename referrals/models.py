@@ -277,6 +277,22 @@ class Referral(BaseModel):
             models.Index(
                 fields=["referring_organisation", "received_at"], name="referral_sent_by_org"
             ),
+            # The cases link workers hold now, in caseload order: the team's caseload counts
+            # (casework.queries.workers_with_caseload) and a caseload read these and never
+            # the closed history, which only grows.
+            models.Index(
+                fields=["allocated_to", "next_action_due", "received_at"],
+                condition=Q(status__in=[Status.ALLOCATED, Status.ACTIVE]),
+                name="referral_held",
+            ),
+            # A referral of someone another service or practice already referred carries
+            # the NHS number it was made with: the duplicate check on every new referral
+            # finds those by it.
+            models.Index(
+                fields=["referred_nhs_number"],
+                condition=~Q(referred_nhs_number=""),
+                name="referral_referred_nhs_number",
+            ),
             models.Index(
                 fields=["first_contact_remind_on"],
                 condition=Q(first_contact_at__isnull=True, closed_at__isnull=True),

@@ -9,7 +9,8 @@ told stays valid.
 
 40 bits make two ids' references alike rarely, but not never (about one pair in a million
 and a half referrals). A new referral draws another id until its reference is unused
-(`new_key`). Existing referrals whose references were alike before they were stored keep
+(`new_key`: the unique constraint decides, and a draw after a clash is checked against the
+table first). Existing referrals whose references were alike before they were stored keep
 them for the first one; each later one gets the longer form, the same eight characters and
 four more (`K7QM-3XPD-7Q2A`), so a search for the eight it was told still finds it (see
 `referrals.queries.ReferralQuerySet.matching`).
@@ -66,8 +67,17 @@ def is_short(reference: str) -> bool:
     return len(reference) == GROUP * SHORT + 1
 
 
-def new_key(taken) -> tuple[uuid.UUID, str]:
-    """A new referral's id and its reference, one that `taken(reference)` says is unused."""
+def new_key(taken=None) -> tuple[uuid.UUID, str]:
+    """A new referral's id and its reference, one that `taken(reference)` says is unused.
+
+    Without `taken`, the first draw: the caller inserts it and lets the unique constraint
+    decide, then draws again with `taken` in the rare case it was used (about one in a
+    million at a million and a half referrals). That saves asking the database on every
+    referral, and is no less safe: a check before the insert can be beaten by another
+    insert at the same moment, so the constraint decides either way."""
+    if taken is None:
+        pk = uuid7()
+        return pk, reference_for(pk, SHORT)
     for attempt in range(SHORT_ATTEMPTS + 5):
         pk = uuid7()
         reference = reference_for(pk, SHORT if attempt < SHORT_ATTEMPTS else LONGER)

@@ -36,4 +36,19 @@ const css = sass.compile(join(root, "static/scss/linkwork.scss"), {
 mkdirSync(join(out, "css"), { recursive: true });
 writeFileSync(join(out, "css/nhsuk-linkwork.css"), css.css);
 
+// Every image the stylesheet refers to must be a file we just built, by a path relative to
+// the stylesheet (so it works under any STATIC_URL, and collectstatic rewrites it to the
+// hashed name): a design-system upgrade that moves an icon fails here, not as a 404.
+const missing = [];
+for (const [, url] of css.css.matchAll(/url\(\s*["']?([^"')]+)["']?\s*\)/g)) {
+  if (url.startsWith("data:") || url.startsWith("#")) continue;
+  if (url.startsWith("/") || /^[a-z]+:/i.test(url) || !existsSync(join(out, "css", url))) {
+    missing.push(url);
+  }
+}
+if (missing.length) {
+  console.error(`build-frontend: the stylesheet refers to files not in static_build/: ${[...new Set(missing)].join(", ")}`);
+  process.exit(1);
+}
+
 console.log(`build-frontend: wrote ${copies.length + 1} entries to static_build/`);

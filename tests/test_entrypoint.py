@@ -60,6 +60,8 @@ def production_env(tmp: Path, **extra) -> dict:
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "2",
+        # Not the shared default under /tmp: tests run side by side.
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prometheus"),
     }
     env.update(extra)
     return env
@@ -220,10 +222,20 @@ def test_the_production_processes_start_from_the_entrypoint(tmp_path):
             assert stop(process) == 0, logs[name].read_text()[-3000:]
 
     assert "Sweep stopping (SIGTERM)" in logs["sweep"].read_text()
-    # The access log has each request, without query strings (they can carry personal data).
-    access = [line for line in logs["web"].read_text().splitlines() if '"GET /' in line]
-    assert any('"GET /accounts/sign-in/ HTTP/1.1" 200' in line for line in access)
-    assert not [line for line in access if "ZZ99" in line or "postcode" in line]
+    # The access log has each request, as JSON, without query strings (they can carry
+    # personal data).
+    access = [
+        json.loads(line)
+        for line in logs["web"].read_text().splitlines()
+        if '"logger": "gunicorn.access"' in line
+    ]
+    assert any(
+        line["path"] == "/accounts/sign-in/" and line["status"] == 200 and line["request_id"]
+        for line in access
+    )
+    assert not [line for line in access if "ZZ99" in str(line) or "postcode" in str(line)]
+    # The web process kept its request counts in the folder the entrypoint made.
+    assert list((tmp_path / "prometheus").glob("counter_*.db"))
 
 
 def read_gunicorn_conf(monkeypatch, **env) -> dict:
@@ -250,6 +262,7 @@ def test_gunicorn_listens_on_port_and_sizes_itself_from_the_cpus(monkeypatch):
     assert conf["timeout"] > conf["graceful_timeout"] > 0
     assert conf["accesslog"] == "-"
     assert "%(U)s" in conf["access_log_format"] and "%(r)s" not in conf["access_log_format"]
+    assert "%(q)s" not in conf["access_log_format"] and "%(f)s" not in conf["access_log_format"]
     conf = read_gunicorn_conf(monkeypatch, PORT="9123", GUNICORN_WORKERS="3")
     assert conf["bind"] == "0.0.0.0:9123" and conf["workers"] == 3
 
@@ -264,3 +277,27 @@ def test_gunicorn_believes_forwarding_headers_only_from_the_trusted_proxies(monk
     )
     assert conf["forwarded_allow_ips"] == "10.0.0.0/8,2001:db8:1::/48"
     assert conf["secure_scheme_headers"] == {"X-FORWARDED-PROTO": "https"}
+
+
+def test_the_web_process_gets_an_empty_shared_metrics_folder(tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR is made, emptied of an earlier run's counts (and of nothing
+    else), and handed to gunicorn: its workers' counters are written there."""
+    folder = tmp_path / "metrics" / "multiproc"
+    env = production_env(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(folder), LINKWORK_MIGRATE="0")
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
+    folder.mkdir(parents=True)
+    (folder / "counter_999999.db").write_bytes(b"an earlier run")
+    (folder / "keep.txt").write_text("not prometheus_client's")
+    # gunicorn loads the application (its middleware counts requests) and stops.
+    result = subprocess.run(
+        [str(ENTRYPOINT), "web", "--check-config"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=STARTUP_SECONDS,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr).decode()[-3000:]
+    assert not (folder / "counter_999999.db").exists()
+    assert (folder / "keep.txt").exists()
+    assert list(folder.glob("counter_*.db")), "gunicorn's process did not write its counts there"

@@ -65,7 +65,7 @@ def worker(monkeypatch):
         (send_message, TIME_CRITICAL),
         (check_delivery, TIME_CRITICAL),
         (send_reset_link, TIME_CRITICAL),
-        (periodic.sweep, TIME_CRITICAL),
+        (periodic.run_duty, TIME_CRITICAL),
         (process_bulk_upload, BULK),  # checking and importing a CSV of referrals
         (rebuild_task, BULK),  # the nightly Figures rebuild
     ],

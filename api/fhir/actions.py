@@ -3,8 +3,10 @@ transaction, audited. A retried ServiceRequest returns the referral it made the 
 also when the retries arrive at the same moment (a unique constraint decides)."""
 
 import secrets
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from api.fhir.errors import FhirError
@@ -13,6 +15,7 @@ from api.fhir.models import ApiClient, Scope, Submission
 from core import audit
 from core.errors import ActionError
 from organisations.models import Organisation
+from outcomes.models import MessageBack
 from referrals import actions as referral_actions
 from referrals.models import Referral
 from referrals.routing import service_for
@@ -56,15 +59,23 @@ def revoke_api_client(*, by, client: ApiClient) -> ApiClient:
     return client
 
 
-@transaction.atomic
-def receive_service_request(*, client: ApiClient, data) -> tuple[Referral, bool]:
-    """(referral, created). Raises FhirError with every problem named.
+# After a unique constraint fails, PostgreSQL refuses every statement until the transaction
+# rolls back; the look-up and the retry that follow need a usable one.
+# lint: not-atomic: each attempt is a transaction of its own (create_referral's)
+def receive_service_request(*, client: ApiClient, data, reasons=None) -> tuple[Referral, bool]:
+    """(referral, created). Raises FhirError with every problem named. `reasons`: the reason
+    map, if the caller holds it (`api.fhir.reasons`).
 
     A person someone else has already referred (by NHS number, or without one by family name,
     date of birth and postcode) is taken like anyone new (201): the service's triage sees the
     possible duplicate, and the client learns nothing about the other referral. Only the
-    client's own organisation's open referral of them is a 409."""
-    incoming = parse_service_request(data)
+    client's own organisation's open referral of them is a 409.
+
+    The same identifier again returns the first referral (200). It is not looked up first:
+    a retry is rare and every new referral would pay for the look-up. A retry fails on the
+    way instead (the client's own open referral of the person; or, that one closed since,
+    the unique constraint on the identifier), and only then is the identifier looked up."""
+    incoming = parse_service_request(data, reasons=reasons)
     organisation = client.organisation
     if incoming.requester_ods != organisation.ods_code:
         raise FhirError.one(
@@ -75,56 +86,77 @@ def receive_service_request(*, client: ApiClient, data) -> tuple[Referral, bool]
             "ServiceRequest.requester",
         )
     system, value = incoming.identifier
-    existing = _existing(organisation, system, value)
-    if existing:
-        return existing, False
     service = service_for(organisation)
     if service is None:
-        raise FhirError.one(
-            422, "business-rule", "No social prescribing service takes referrals in this area yet"
-        )
-    try:
-        with transaction.atomic():
-            referral = referral_actions.create_referral(
-                by=None,
-                service=service,
-                person=incoming.person,
-                needs=incoming.needs,
-                context=incoming.context,
-                consent_to_contact=True,
-                source=Referral.Source.FHIR,
-                referring_organisation=organisation,
-            )
-            Submission.objects.create(
-                organisation=organisation,
-                client=client,
-                identifier_system=system,
-                identifier_value=value,
-                referral=referral,
-                resource=data,
-            )
-            audit.record_change(
-                by=None,
-                verb="receive_fhir_service_request",
-                obj=referral,
-                person=referral.person,
-                api_client=str(client.pk),
-                requester=incoming.requester_name,
-            )
-    except (
-        IntegrityError,
-        referral_actions.DuplicateReferral,
-        referral_actions.PossibleDuplicatePerson,
-    ) as error:
-        # The same identifier arriving twice at once: the other request made the referral
-        # (its person and open episode now exist), so this retry gets that answer.
         existing = _existing(organisation, system, value)
         if existing:
             return existing, False
-        _refuse_duplicate(error)
-    except ActionError as error:
-        raise FhirError.one(422, "business-rule", error.message) from None
-    return referral, True
+        raise FhirError.one(
+            422, "business-rule", "No social prescribing service takes referrals in this area yet"
+        )
+
+    def keep_submission(referral):
+        # The referral's own audit row and this one are written together.
+        Submission.objects.create(
+            organisation=organisation,
+            client=client,
+            identifier_system=system,
+            identifier_value=value,
+            referral=referral,  # and referral.fhir_submission is this one, unread
+            resource=data,
+        )
+        return {
+            "by": None,
+            "verb": "receive_fhir_service_request",
+            "obj": referral,
+            "person": referral.person,
+            "api_client": str(client.pk),
+            "requester": incoming.requester_name,
+        }
+
+    attempt = {
+        "by": None,
+        "service": service,
+        "person": incoming.person,
+        "needs": incoming.needs,
+        "context": incoming.context,
+        "consent_to_contact": True,
+        "source": Referral.Source.FHIR,
+        "referring_organisation": organisation,
+        "also": keep_submission,
+    }
+    for retry in (False, True):
+        try:
+            # The first attempt without a savepoint: its transaction is the one round trip
+            # pair. The second (after a unique constraint decided) with create_referral's own.
+            referral = referral_actions.create_referral(**attempt, retry=retry)
+        except (
+            IntegrityError,
+            referral_actions.DuplicateReferral,
+            referral_actions.PossibleDuplicatePerson,
+        ) as error:
+            # The same identifier again, or at the same moment: the other request made the
+            # referral (its person and open episode now exist), so this one gets that answer.
+            existing = _existing(organisation, system, value)
+            if existing:
+                return existing, False
+            if isinstance(error, IntegrityError) and not retry:
+                continue  # the same new person at once elsewhere, or a reference clash: again
+            _refuse_duplicate(error)
+        except ActionError as error:
+            existing = _existing(organisation, system, value)
+            if existing:
+                return existing, False
+            raise FhirError.one(422, "business-rule", error.message) from None
+        _nothing_sent_back_yet(referral)
+        return referral, True
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _nothing_sent_back_yet(referral: Referral) -> None:
+    """A referral just made has no messages back: say so, rather than ask the database when
+    the answer is built."""
+    referral._prefetched_objects_cache = {"messages_back": MessageBack.objects.none()}
 
 
 def _refuse_duplicate(error) -> None:
@@ -166,6 +198,21 @@ def _existing(organisation, system, value) -> Referral | None:
     return submission.referral if submission else None
 
 
-@transaction.atomic
+# How stale `last_used_at` may be: it answers "is this client still in use?" (the access
+# review), not "when exactly", and writing it on every request would cost a write a request.
+TOUCH_SECONDS = 60
+
+
+# lint: not-atomic: one UPDATE statement, atomic by itself; a transaction would add BEGIN and COMMIT
 def touch(client: ApiClient) -> None:
-    ApiClient.objects.filter(pk=client.pk).update(last_used_at=timezone.now())
+    """Note that the client was used, at most once a TOUCH_SECONDS: skipped while the value
+    read with it is recent, and conditional, so that of several processes at once one
+    writes."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=TOUCH_SECONDS)
+    if client.last_used_at is not None and client.last_used_at > stale:
+        return
+    ApiClient.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale), pk=client.pk
+    ).update(last_used_at=now)
+    client.last_used_at = now

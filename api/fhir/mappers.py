@@ -37,7 +37,9 @@ class Incoming:
     requester_name: str
 
 
-def parse_service_request(data) -> Incoming:
+def parse_service_request(data, *, reasons: dict | None = None) -> Incoming:
+    """`reasons`: the whole reason map, (system, code) → needs (`api.fhir.reasons`), if the
+    caller holds it; otherwise the codes sent are looked up in one query."""
     if not isinstance(data, dict):
         raise FhirError.one(400, "structure", "The body must be a JSON object (a FHIR resource)")
     kind = data.get("resourceType")
@@ -62,7 +64,7 @@ def parse_service_request(data) -> Incoming:
         resource.subject, contained, "Patient", "ServiceRequest.subject", issues
     )
     person = _person(patient, patient_index, issues) if patient is not None else None
-    needs, unmapped = _needs(resource, issues)
+    needs, unmapped = _needs(resource, issues, reasons)
     ods, name = _requester(resource, contained, issues)
     _consent(resource, contained, issues)
     if resource.intent != "order":
@@ -201,16 +203,16 @@ def _person(patient, index, issues) -> PersonDetails | None:
     )
 
 
-def _needs(resource, issues):
-    reasons = resource.reasonCode or []
-    if not reasons:
+def _needs(resource, issues, reasons):
+    concepts = resource.reasonCode or []
+    if not concepts:
         issues.append(
             Issue("required", "At least one reasonCode is required", "ServiceRequest.reasonCode")
         )
         return [], []
     needs, unmapped = {}, []
-    mapped = _reason_mappings(reasons)
-    for index, concept in enumerate(reasons):
+    mapped = _reason_mappings(concepts) if reasons is None else reasons
+    for index, concept in enumerate(concepts):
         matched = False
         for coding in concept.coding or []:
             for need in mapped.get((coding.system or "", coding.code or ""), []):
@@ -230,7 +232,10 @@ def _needs(resource, issues):
                 )
             unmapped.append(text)
     if unmapped and not needs:
-        other = Need.objects.filter(code="other").first()
+        # linkwork's own code "other" maps to the need "other", so the map usually has it.
+        other = next(iter(mapped.get((NEEDS_SYSTEM, "other"), [])), None)
+        if other is None or other.code != "other":
+            other = Need.objects.filter(code="other").first()
         if other:
             needs["other"] = other
     return list(needs.values()), [u for u in unmapped if u]

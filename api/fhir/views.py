@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from api.fhir import actions, capability, limits, mappers
+from api.fhir import actions, capability, limits, mappers, reasons
 from api.fhir.errors import FHIR_JSON, FhirError, Issue, error_response, fhir_response
 from api.fhir.models import ApiClient, Scope
 from core import audit
@@ -96,8 +96,13 @@ def metadata(request, client):
 @fhir_view(methods=("POST",), scope=Scope.CREATE_REFERRALS)
 def create_service_request(request, client):
     data = _json_body(request)
-    referral, created = actions.receive_service_request(client=client, data=data)
-    referral = _scoped(client).get(pk=referral.pk)
+    referral, created = actions.receive_service_request(
+        client=client, data=data, reasons=reasons.reason_map()
+    )
+    if not created:  # the first answer again: read it as it is now
+        referral = _scoped(client).get(pk=referral.pk)
+    # A new one is answered from what was just written: its person, service, submission and
+    # (none yet) messages back are all in hand.
     location = request.build_absolute_uri(f"{mappers.BASE}/ServiceRequest/{referral.pk}")
     bundle = {
         "resourceType": "Bundle",

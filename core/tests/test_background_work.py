@@ -17,9 +17,12 @@ from django.utils import timezone
 from core import background
 from core.management.commands import worker as worker_command
 from core.models import WorkerHeartbeat
-from core.periodic import sweep
+from core.periodic import run_duty
 
 pytestmark = pytest.mark.django_db
+
+# Any task will do: one periodic duty, booked as the sweep books it.
+DUTY = "core.audit_chain.seal_pending"
 
 HEALTH = "/api/v1/health"
 BANNER = 'data-background-work="behind"'
@@ -56,7 +59,7 @@ def test_health_is_503_when_no_worker_has_ever_reported(client, clock):
 
 
 def test_health_is_503_when_a_due_task_has_waited_too_long(client, clock):
-    sweep.enqueue()
+    run_duty.enqueue(DUTY)
     clock.shift(timedelta(minutes=4))
     background.beat("w1")  # the worker is alive, but stuck on something else
     assert client.get(HEALTH).status_code == 200
@@ -76,7 +79,7 @@ def test_health_is_503_when_the_worker_stops_reporting(client, clock):
 
 
 def test_a_task_booked_for_later_is_not_waiting_until_it_falls_due(client, clock):
-    sweep.using(run_after=timezone.now() + timedelta(hours=1)).enqueue()
+    run_duty.using(run_after=timezone.now() + timedelta(hours=1)).enqueue(DUTY)
     clock.shift(timedelta(minutes=50))
     background.beat("w1")
     assert client.get(HEALTH).status_code == 200
@@ -106,7 +109,7 @@ def test_team_leads_see_a_banner_when_work_is_more_than_five_minutes_behind(
     client, clock, team_lead
 ):
     client.force_login(team_lead)
-    sweep.enqueue()
+    run_duty.enqueue(DUTY)
     clock.shift(timedelta(minutes=4))
     background.beat("w1")
     assert BANNER not in client.get(reverse("referrals:triage")).content.decode()
@@ -121,7 +124,7 @@ def test_banner_when_work_waits_and_the_worker_has_been_silent(client, clock, te
     client.force_login(team_lead)
     background.beat("w1")
     clock.shift(timedelta(minutes=20))
-    sweep.enqueue()  # waiting one minute only, but nobody is there to run it
+    run_duty.enqueue(DUTY)  # waiting one minute only, but nobody is there to run it
     clock.shift(timedelta(minutes=1))
     page = client.get(reverse("referrals:triage")).content.decode()
     assert BANNER in page
@@ -138,7 +141,7 @@ def test_no_banner_for_a_quiet_queue_with_a_silent_worker(client, clock, team_le
 
 def test_link_workers_see_no_banner_and_pay_no_query(client, clock, link_worker):
     client.force_login(link_worker)
-    sweep.enqueue()
+    run_duty.enqueue(DUTY)
     clock.shift(timedelta(hours=1))
     with CaptureQueriesContext(connection) as queries:
         page = client.get(reverse("casework:caseload")).content.decode()

@@ -56,17 +56,36 @@ def test_a_failing_duty_does_not_stop_the_others(monkeypatch):
     }
 
 
-def test_one_sweep_is_booked_however_often_asked():
-    periodic.book_next(timezone.now())
-    periodic.book_next(timezone.now())
-    assert DBTaskResult.objects.filter(task_path=periodic.TASK_PATH).count() == 1
+def test_a_duty_is_booked_once_however_often_the_sweep_asks():
+    # Booked, then asked again straight away (a second sweep, or the same one a minute on):
+    # no second copy of any duty waits beside the first.
+    first = periodic.book_due()
+    assert sorted(first) == sorted(path for path, _ in periodic.DUTIES)
+    assert periodic.book_due() == []
+    assert DBTaskResult.objects.filter(task_path=periodic.RUN_DUTY_PATH).count() == len(first)
 
 
-def test_the_sweep_books_the_next_one(run_tasks):
-    periodic.book_next(timezone.now())
-    run_tasks()
-    booked = DBTaskResult.objects.filter(task_path=periodic.TASK_PATH, status="READY").get()
-    assert booked.run_after > timezone.now() + timedelta(minutes=14)
+def test_a_duty_is_booked_again_only_after_its_interval(run_tasks, monkeypatch):
+    monkeypatch.setattr(
+        periodic, "DUTIES", [("core.tests.test_periodic.fine", timedelta(minutes=15))]
+    )
+    global fine
+    fine = lambda: "ok"  # noqa: E731
+    duty = DBTaskResult.objects.filter(task_path=periodic.RUN_DUTY_PATH)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert periodic.book_due() == ["core.tests.test_periodic.fine"]
+        run_tasks()
+        assert duty.get().status == "SUCCESSFUL"
+        clock.shift(timedelta(minutes=10))
+        assert periodic.book_due() == []  # ran 10 minutes ago: not due yet
+        clock.shift(timedelta(minutes=5))
+        assert periodic.book_due() == ["core.tests.test_periodic.fine"]
+    assert duty.filter(status="READY").count() == 1
+
+
+def test_run_duty_refuses_what_is_not_a_periodic_duty():
+    with pytest.raises(ValueError, match="not a periodic duty"):
+        periodic.run_duty.call("os.remove")
 
 
 # Working days in England

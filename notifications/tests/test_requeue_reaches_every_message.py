@@ -65,7 +65,9 @@ def test_every_overdue_message_is_booked_again(provider):
     assert booked() == ids("queued")
 
 
-def test_every_message_stuck_sending_is_queued_again(provider):
+def test_every_message_stuck_sending_is_queued_again(provider, notify):
+    # Notify is asked first whether it has each one (it has none of these): only a message
+    # it does not have is sent again.
     lost(OLD_CAP + 1, status="sending", user=provider)
     assert tasks.requeue_lost_messages() == f"requeued {OLD_CAP + 1}"
     assert not Message.objects.filter(status="sending").exists()
@@ -73,7 +75,7 @@ def test_every_message_stuck_sending_is_queued_again(provider):
     assert len(booked()) == OLD_CAP + 1  # once each, not again as "overdue"
 
 
-def test_small_batches_still_reach_every_message(monkeypatch, provider):
+def test_small_batches_still_reach_every_message(monkeypatch, provider, notify):
     monkeypatch.setattr(tasks, "REQUEUE_BATCH", 3)
     lost(7, status="queued", user=provider)
     lost(5, status="sending", user=provider)

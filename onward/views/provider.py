@@ -4,27 +4,22 @@ of the person. Answer, record attendance, end, and message the link worker."""
 from datetime import datetime, timedelta
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import ActionError
-from core.pagination import paginate_people
+from core.pagination import PAGE_SIZE, audit_list
 from core.permissions import Permission, require_permission
 from directory.search import ICAL_DAYS, schedule_days
 from onward import actions
 from onward.forms import AnswerForm, AttendanceForm, FinishForm, NoteForm
 from onward.loaders import get_onward_for_provider
 from onward.models import OnwardReferral
-from onward.states import OPEN, PLACE_HOLDING, Status, allowed
+from onward.queries import CLOSED, CLOSED_COUNT_LIMIT, TABS, tab_counts, tab_rows
+from onward.states import PLACE_HOLDING, Status, allowed
 from referrals.models import ProviderSharing
-
-TABS = {
-    "answer": ("To answer", [Status.SENT]),
-    "waiting": ("Waiting list", [Status.WAITING_LIST]),
-    "taking-part": ("Taking part", sorted(PLACE_HOLDING)),
-    "closed": ("Closed", [s for s in Status if s not in OPEN]),
-}
 
 
 def referrals(request):
@@ -33,21 +28,36 @@ def referrals(request):
     if tab not in TABS:
         tab = "answer"
     mine = OnwardReferral.objects.for_provider(request.user)
-    rows = (
-        mine.filter(status__in=TABS[tab][1])
-        .select_related("service", "referral__person")
-        .order_by("respond_by" if tab == "answer" else "-status_changed_at")
+    counts = tab_counts(mine)
+    # The tab's count is already known: the paginator need not count the rows again. The
+    # closed tab's stops at CLOSED_COUNT_LIMIT, and so do its pages.
+    paginator = Paginator(tab_rows(mine, tab), PAGE_SIZE)
+    paginator.count = min(counts[tab], CLOSED_COUNT_LIMIT) if tab == CLOSED else counts[tab]
+    page = paginator.get_page(request.GET.get("page"))
+    audit_list(
+        request,
+        page,
+        verb="list_provider_referrals",
+        person="referral.person_id",
+        page=page.number,
+        tab=tab,
     )
-    counts = {key: mine.filter(status__in=statuses).count() for key, (_, statuses) in TABS.items()}
     return render(
         request,
         "onward/provider_referrals.jinja",
         {
-            "page": paginate_people(
-                request, rows, verb="list_provider_referrals", person="referral.person_id", tab=tab
-            ),
+            "page": page,
             "tab": tab,
-            "tabs": [(key, label, counts[key]) for key, (label, _) in TABS.items()],
+            "closed_capped": tab == CLOSED and counts[tab] > CLOSED_COUNT_LIMIT,
+            "closed_limit": CLOSED_COUNT_LIMIT,
+            "tabs": [
+                (
+                    key,
+                    label,
+                    f"{CLOSED_COUNT_LIMIT}+" if counts[key] > CLOSED_COUNT_LIMIT else counts[key],
+                )
+                for key, (label, _, _) in TABS.items()
+            ],
         },
     )
 

@@ -170,7 +170,7 @@ def test_names_and_nhs_numbers_are_found_too(client, team_lead, referral, others
 def test_a_reference_read_out_in_pairs_is_not_taken_for_a_name(
     client, team_lead, referrer, service, referral
 ):
-    """"6b ar j9 ey" holds "ar" and "ey", both in "Carey": read as words of a name, every
+    """ "6b ar j9 ey" holds "ar" and "ey", both in "Carey": read as words of a name, every
     Carey would be found beside the one referral the reference belongs to."""
     Referral.objects.filter(pk=referral.pk).update(reference="6BAR-J9EY")
     carey = factories.referral(

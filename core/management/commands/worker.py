@@ -1,13 +1,26 @@
+import contextlib
+import logging
 import os
 import socket
+import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from core import queues
 from core.background import HeartbeatThread, beat, forget_stopped_workers
+
+logger = logging.getLogger(__name__)
+
+# While the database is away (a restart, a fail-over) the worker waits and carries on
+# rather than exiting: waits double from the first to the longest.
+OUTAGE_FIRST_WAIT = 1.0
+OUTAGE_LONGEST_WAIT = 30.0
+# A failure this soon after the database came back is the same outage (no new warning).
+OUTAGE_SETTLE_SECONDS = 60.0
 
 
 class Command(BaseCommand):
@@ -44,13 +57,69 @@ class Command(BaseCommand):
         heartbeat = HeartbeatThread(worker_id)
         heartbeat.start()
         try:
-            call_command(
-                "db_worker",
-                queue_name=",".join(names),
-                batch=batch,
-                reload=False,
-                worker_id=worker_id,
-                verbosity=options["verbosity"],
+            run_through_outages(
+                lambda: call_command(
+                    "db_worker",
+                    queue_name=",".join(names),
+                    batch=batch,
+                    reload=False,
+                    worker_id=worker_id,
+                    verbosity=options["verbosity"],
+                )
             )
         finally:
             heartbeat.stop()
+
+
+def run_through_outages(run) -> None:
+    """`run()` (db_worker's loop) again after the database goes away under it, instead of
+    the process ending: connections are closed, the database is waited for with backoff,
+    and the loop starts again. One warning when an outage starts and one line when it ends,
+    not one per try. Only connection errors: a ProgrammingError (a migration not run) is a
+    fault a wait will not mend, and still stops the worker. The task that was running is
+    left "running"; a message's own safety net (requeue_lost_messages) picks it up."""
+    outage_started = None
+    back_at = None
+    wait = OUTAGE_FIRST_WAIT
+    while True:
+        try:
+            run()
+            return
+        except (OperationalError, InterfaceError) as error:
+            same_outage = back_at is not None and (
+                time.monotonic() - back_at < OUTAGE_SETTLE_SECONDS
+            )
+            if outage_started is None or not same_outage:
+                outage_started = time.monotonic()
+                wait = OUTAGE_FIRST_WAIT
+                logger.warning(
+                    "Worker lost the database (%s): waiting for it, then carrying on",
+                    str(error).strip()[:200],
+                )
+        while True:
+            _close_connections()
+            _wait(wait)
+            wait = min(wait * 2, OUTAGE_LONGEST_WAIT)
+            if _database_answers():
+                break
+        back_at = time.monotonic()
+        logger.info("Worker has the database again after %.0f seconds", back_at - outage_started)
+
+
+def _close_connections() -> None:
+    for conn in connections.all(initialized_only=True):
+        with contextlib.suppress(Exception):  # a broken connection may fail to close too
+            conn.close()
+
+
+def _database_answers() -> bool:
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except (OperationalError, InterfaceError):
+        return False
+
+
+def _wait(seconds: float) -> None:
+    time.sleep(seconds)

@@ -3,6 +3,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
+from nonprod.fake_notify_memory import remember_sent_messages
 from notifications.fakes import DEMO_API_KEY, FakeNotify, templates_from_database
 
 
@@ -17,7 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, **options):
         fake = FakeNotify(templates=templates_from_database(), api_key=DEMO_API_KEY, port=port)
-        printed = set()
+        # What an earlier run sent, so that its delivery checks are answered (not a 404).
+        remember_sent_messages(fake)
+        printed = set(fake.notifications)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         fake.start()
