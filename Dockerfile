@@ -61,6 +61,12 @@ COPY --from=python-deps /app/.venv /app/.venv
 COPY . /app
 COPY --from=frontend /app/static_build /app/static_build
 
+# The application's own modules compiled once here (the dependencies were, by uv): with
+# PYTHONDONTWRITEBYTECODE nothing is written at run time, so without this every gunicorn
+# worker (replaced every GUNICORN_MAX_REQUESTS) and every task worker would compile them
+# from source as it starts (bench/README.md, "Start-up").
+RUN python -m compileall -q -j 0 -x '/app/\.venv/' /app
+
 # Hashed, compressed static files, built into the image (root-owned, read-only to the app).
 # The secret key is a throwaway for this one command; the running container needs its own.
 RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \

@@ -31,7 +31,11 @@ install:
 	  echo "Installing uv from PyPI"; \
 	  python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv \
 	  || python3 -m pip install --quiet --user --break-system-packages uv; }
-	$(UV) sync --frozen --quiet
+	@# Bytecode compiled at install: where PYTHONDONTWRITEBYTECODE is set (containers, some
+	@# CI machines) every process would otherwise compile every module from source as it
+	@# starts, the tests' subprocesses and each gunicorn and task worker included.
+	$(UV) sync --frozen --quiet --compile-bytecode
+	.venv/bin/python -m compileall -q -j 0 -x '/(\.venv|node_modules|static_build|\.git)/' . > /dev/null
 	@command -v node >/dev/null 2>&1 || { echo "Node.js 20 or newer is needed for the front-end build"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	npm run --silent build

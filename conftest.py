@@ -66,6 +66,21 @@ def _force_login_passes_second_factor(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _task_worker_log_levels():
+    """`manage.py worker --verbosity 0` in a test sets django-tasks' loggers to CRITICAL for
+    the rest of the process (db_worker's configure_logging): put them back, so that a later
+    test that reads a task's log lines sees them."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("django_tasks", "django_tasks_db")]
+    levels = [(log, log.level, list(log.handlers)) for log in loggers]
+    yield
+    for log, level, handlers in levels:
+        log.setLevel(level)
+        log.handlers[:] = handlers
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashing is deliberately slow; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -61,9 +61,11 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # plus a few seconds.
 keepalive = _int("GUNICORN_KEEPALIVE", 75)
 # Each process is replaced after this many requests (± jitter, so not all at once): a slow
-# leak in any library cannot grow without bound.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# leak in any library cannot grow without bound. Not fewer: a process answers up to ~50
+# requests a second, and each replacement costs a second or two of CPU and a pause
+# (bench/README.md: at 2,000 the load bench saw a process replaced every ~30 s).
+max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
 # Heartbeat files in memory, not on a container's overlay disk.
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"

@@ -16,8 +16,12 @@ referrals with their history); `--rebuild` makes the template again.
 The load, from product.md's county (~800k people, ~10,000 referrals a year, 30 link
 workers, 3,000 services, ~100 staff signed in at the peak), ×10 (--scale):
 
-- FHIR referrals: closed loop, --fhir-clients at once, as fast as the servers answer (the
-  goal is >= 100/s; the county's busiest hour is ~8 referrals, 0.002/s).
+- FHIR referrals: the county's busiest hour is ~8 referrals (0.002/s; ×10 0.02/s): in the
+  mix they are driven at 1/s (--fhir-rate), so that their percentiles mean something. The
+  throughput goal (>= 100/s) is measured apart, with `--kinds fhir`: a closed loop of
+  --fhir-clients at once, as fast as the servers answer. (A closed loop inside the mix
+  would keep the machine saturated by design, and measure the staff pages behind a flood
+  no county sends.)
 - Link-worker pages: 30 link workers, one page each 15 s at the peak = 2/s; ×10 = 20/s
   (a third the caseload, two thirds a case page).
 - GP pages: ~70 other staff, one page a minute = 1.2/s; ×10 = 12/s (sent list, referral).
@@ -778,12 +782,21 @@ class Load:
         kinds = set(a.kinds.split(","))
         out = []
         if "fhir" in kinds:
-            out += self.closed_loop(
-                "fhir",
-                a.fhir_clients,
-                self.fhir,
-                lambda i, rng: fx.fhir_clients[i % len(fx.fhir_clients)],
-            )
+            fhir_rate = a.fhir_rate if a.fhir_rate is not None else (0 if kinds == {"fhir"} else 1)
+            if fhir_rate > 0:
+                out += self.paced(
+                    "fhir",
+                    fhir_rate,
+                    self.fhir,
+                    lambda i, rng: fx.fhir_clients[i % len(fx.fhir_clients)],
+                )
+            else:
+                out += self.closed_loop(
+                    "fhir",
+                    a.fhir_clients,
+                    self.fhir,
+                    lambda i, rng: fx.fhir_clients[i % len(fx.fhir_clients)],
+                )
         if "lw" in kinds:
             out += self.paced(
                 "lw_pages",
@@ -1185,6 +1198,12 @@ def main() -> int:
     )
     parser.add_argument("--scale", type=float, default=10.0, help="× the county's peak")
     parser.add_argument("--fhir-clients", type=int, default=8, help="FHIR POSTs at once")
+    parser.add_argument(
+        "--fhir-rate",
+        type=float,
+        help="FHIR POSTs a second, open loop; 0: a closed loop of --fhir-clients (default: "
+        "closed with --kinds fhir alone, else 1/s)",
+    )
     parser.add_argument("--link-rate", type=float, default=2.0, help="links sent a second")
     parser.add_argument("--gunicorn-workers", type=int, help="per web process (default: conf)")
     parser.add_argument("--notify-latency-ms", type=float, default=100.0)
@@ -1471,15 +1490,18 @@ def run(args, env, processes: Processes, notify_port, ports, fixtures, run_dir) 
         print(f"Processes that stopped on their own and were started again: {restarts}")
     goal_fhir = table.get("fhir_post", {}).get("per_second", 0)
     goal_staff = table["staff_pages"]["p95"]
+    kinds = set(args.kinds.split(","))
     print()
-    print(
-        f"Goal FHIR >= 100 referrals/s: {goal_fhir:.1f}/s "
-        f"{'MET' if goal_fhir >= 100 else 'NOT MET'}"
-    )
-    print(
-        f"Goal staff pages p95 <= 150 ms: {goal_staff:.0f} ms "
-        f"{'MET' if goal_staff <= 150 else 'NOT MET'}"
-    )
+    if "fhir" in kinds and not args.fhir_rate and (args.fhir_rate == 0 or kinds == {"fhir"}):
+        print(
+            f"Goal FHIR >= 100 referrals/s (closed loop): {goal_fhir:.1f}/s "
+            f"{'MET' if goal_fhir >= 100 else 'NOT MET'}"
+        )
+    if kinds & {"lw", "gp"}:
+        print(
+            f"Goal staff pages p95 <= 150 ms: {goal_staff:.0f} ms "
+            f"{'MET' if goal_staff <= 150 else 'NOT MET'}"
+        )
     print("Checks: " + ("all passed" if not problems else f"{len(problems)} FAILED"))
     for problem in problems[:30]:
         print(f"  - {problem}")

@@ -108,8 +108,9 @@ def child(args: dict):
     for label, client, path in pages["cases"]:
         variants = [("", size)]
         if args["uncached"]:
-            # The same page with every NHS.UK component rendered afresh, as before the
-            # component cache (config/jinja2.py): before/after under the same load.
+            # The same page with every NHS.UK component rendered afresh, as without the
+            # component cache (config/jinja2.py; its cheaper `indent` filter stays on):
+            # before/after under the same load.
             variants.insert(0, (" [no cache]", 0))
         for suffix, cache.size in variants:
             cache.clear()

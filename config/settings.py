@@ -110,6 +110,11 @@ TEMPLATES = [
     },
 ]
 
+# Where compiled templates are kept between processes (config/jinja2.py). Unset: a folder
+# only linkwork's user can write to, in the temporary directory. If you set it, make it
+# writable by that user alone: Python code is loaded from it.
+TEMPLATE_BYTECODE_DIR = get_env("LINKWORK_TEMPLATE_BYTECODE_DIR", "")
+
 # Each web thread and worker keeps its connection for DATABASE_CONN_MAX_AGE seconds (0: a new
 # one per request) and checks it is still alive before reusing it, so a request does not pay
 # for a new PostgreSQL connection and a restarted database costs one failed check, not errors.
@@ -194,6 +199,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 LINKWORK_RETAIN_CLOSED_RECORDS_DAYS = get_int("LINKWORK_RETAIN_CLOSED_RECORDS_DAYS", 2922)
 LINKWORK_RETAIN_AUDIT_DAYS = get_int("LINKWORK_RETAIN_AUDIT_DAYS", 7305)
 LINKWORK_RETENTION_HOLD = get_bool("LINKWORK_RETENTION_HOLD", default=False)
+# The audit trail's hash chain (core/audit.py): a web or worker process seals what it wrote
+# after its commit, at most this often; the sweep seals any rows left within a minute.
+# 0: after every commit that wrote audit rows.
+AUDIT_SEAL_EVERY_SECONDS = get_int("LINKWORK_AUDIT_SEAL_EVERY_SECONDS", 1)
+# A task RUNNING this long under a worker that has stopped beating is taken back by the sweep
+# (core/orphaned_tasks.py): run again where that is safe, otherwise marked failed.
+ORPHANED_TASK_GRACE_SECONDS = get_int("LINKWORK_ORPHANED_TASK_GRACE_SECONDS", 5 * 60)
 
 # One switch for "people reach this site over HTTPS", on unless DEBUG: secure cookies, http
 # redirected to https, and HSTS (a year, subdomains included) so browsers never use http

@@ -2,11 +2,17 @@
 
 Every change, every read of a person's record and every list of people shown writes a row:
 who, what, when, and whom. Rows are sealed into a hash chain after they commit
-(`core/audit_chain.py`), so a row changed or removed later shows when the chain is verified.
+(`core/audit_chain.py`), so a row changed or removed later shows when the chain is verified:
+by the process that wrote them, after its commit, at most once every
+AUDIT_SEAL_EVERY_SECONDS (sealing is a transaction of its own, and under load one seal a
+second covers every request of that second instead of each paying for its own); whatever
+the last requests of a burst leave, the periodic sweep seals within a minute.
 """
 
 from collections.abc import Iterable
+from time import monotonic
 
+from django.conf import settings
 from django.db import transaction
 
 from core.models import AuditEvent, AuditEventPerson
@@ -90,7 +96,15 @@ def _seal_after_commit():
         transaction.on_commit(_seal)
 
 
+_last_seal = float("-inf")
+
+
 def _seal():
+    global _last_seal
+    now = monotonic()
+    if now - _last_seal < settings.AUDIT_SEAL_EVERY_SECONDS:
+        return
+    _last_seal = now
     from core import audit_chain
 
     audit_chain.seal_pending(wait=False)

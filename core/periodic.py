@@ -8,7 +8,8 @@ the questionnaire clock that escalates safety alerts) never waits behind a bulk 
 Figures refresh) as long as each queue has a worker (core/queues.py). A duty is booked
 again only after its interval, and not while an earlier booking of it is still waiting, so
 a backlog does not pile up copies; each duty is safe to run twice (it only acts on what is
-still due), so a late or doubled run does no harm.
+still due), so a late or doubled run does no harm, and a duty whose worker died while
+running it is simply run again (core/orphaned_tasks.py).
 
 `run_duties` runs every due duty at once in this process (tests, the demo loader). Nothing
 books itself: an installation without the sweep process runs no periodic duty at all
@@ -34,7 +35,12 @@ DUTIES = [
     ("referrals.deadlines.run_clock", EVERY),
     ("outcomes.actions.run_clock", EVERY),
     ("notifications.tasks.requeue_lost_messages", EVERY),
-    ("core.audit_chain.seal_pending", EVERY),
+    # Requests seal their own rows at most once a second per process (core/audit.py): this
+    # seals whatever the last requests of a burst left, within a minute.
+    ("core.audit_chain.seal_pending", timedelta(minutes=1)),
+    # Tasks left running by a worker that died: run again elsewhere, or failed with the
+    # reason (core/orphaned_tasks.py).
+    ("core.orphaned_tasks.take_back_orphaned_tasks", timedelta(minutes=1)),
     ("directory.actions.daily_freshness_review", timedelta(hours=23)),
     ("reporting.refresh.refresh", EVERY),
     ("reporting.refresh.book_rebuild", timedelta(hours=23)),
@@ -52,6 +58,10 @@ TIME_CRITICAL_DUTIES = {
     "referrals.deadlines.run_clock",
     "outcomes.actions.run_clock",
     "notifications.tasks.requeue_lost_messages",
+    # Not urgent, but quick, and "sealed within a minute" must not wait behind a rebuild.
+    "core.audit_chain.seal_pending",
+    # A text or an escalation its worker died holding waits on this.
+    "core.orphaned_tasks.take_back_orphaned_tasks",
 }
 RUN_DUTY_PATH = "core.periodic.run_duty"
 

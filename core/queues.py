@@ -8,10 +8,11 @@ waits (docs/operations.md, "Queues").
 
 - TIME_CRITICAL ("default"): texts and emails and their delivery checks, password-reset
   links, the deadline clocks, the questionnaire clock and its safety-alert escalations, the
-  safety net that re-queues lost messages.
+  safety net that re-queues lost messages, taking back tasks a dead worker held, and sealing
+  the audit trail (quick, and due within a minute).
 - BULK ("bulk"): checking and importing a CSV of referrals, the Figures refresh and
-  nightly rebuild, the directory's freshness review, housekeeping (sealing the audit trail,
-  forgetting old sign-in tries, reviewing unused accounts).
+  nightly rebuild, the directory's freshness review, housekeeping (forgetting old sign-in
+  tries, reviewing unused accounts, retention).
 """
 
 TIME_CRITICAL = "default"

@@ -15,12 +15,14 @@ were several -- and a warning is logged so that the area's administrator can fix
 coverage. Its team triages it like any other and can decline it as the wrong service.
 
 Closed (inactive) services are never chosen; a closed practice's coverage is not used (its
-records are stale), so its referrals take the fallback. All of it is one query."""
+records are stale), so its referrals take the fallback. The area's services and their
+coverage are read at most once a minute per process (below); routing itself reads nothing."""
 
+import copy
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
-
-from django.db.models import Exists, OuterRef, Value
+from time import monotonic
 
 from organisations.models import Organisation
 
@@ -41,6 +43,61 @@ class Route:
     rule: str
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    service: Organisation
+    practice_ids: frozenset
+    pcn_ids: frozenset
+
+    @property
+    def has_coverage(self) -> bool:
+        return bool(self.practice_ids or self.pcn_ids)
+
+
+# An area's active services and what each covers, kept in each process for a minute rather
+# than read for every referral (the FHIR API's busiest path). A change made in this process
+# (a save, a delete, coverage set, a migration or a test flush) is seen at once; other
+# processes see it within CACHE_SECONDS (docs/go-live.md says so).
+CACHE_SECONDS = 60
+_MAX_AREAS = 1000
+_cache: dict = {}
+
+
+def _candidates(area_id) -> tuple[_Candidate, ...]:
+    """The area's active link-worker services, oldest first, with their coverage."""
+    hit = _cache.get(area_id)
+    if hit is not None and monotonic() - hit[0] <= CACHE_SECONDS:
+        return hit[1]
+    services = list(
+        Organisation.objects.filter(
+            area_id=area_id, kind=Organisation.Kind.LINK_WORKER_SERVICE, active=True
+        ).order_by("created_at", "pk")
+    )
+    practices, pcns = defaultdict(set), defaultdict(set)
+    if len(services) > 1:  # one service takes everything: its coverage does not matter
+        ids = [s.pk for s in services]
+        for service_id, practice_id in _CoversPractice.objects.filter(
+            from_organisation_id__in=ids
+        ).values_list("from_organisation_id", "to_organisation_id"):
+            practices[service_id].add(practice_id)
+        for service_id, pcn_id in _CoversPcn.objects.filter(organisation_id__in=ids).values_list(
+            "organisation_id", "primarycarenetwork_id"
+        ):
+            pcns[service_id].add(pcn_id)
+    found = tuple(
+        _Candidate(s, frozenset(practices[s.pk]), frozenset(pcns[s.pk])) for s in services
+    )
+    if len(_cache) >= _MAX_AREAS:
+        _cache.clear()
+    _cache[area_id] = (monotonic(), found)
+    return found
+
+
+def forget(*args, **kwargs) -> None:
+    """Read the services and their coverage again next time (a signal receiver)."""
+    _cache.clear()
+
+
 def route_referral(*, area_id, practice: Organisation | None = None) -> Route:
     """The service for a referral in `area_id` from, or for someone registered with,
     `practice` (None when there is no practice: a referring partner, say)."""
@@ -49,46 +106,34 @@ def route_referral(*, area_id, practice: Organisation | None = None) -> Route:
     ):
         practice = None
     usable = practice is not None and practice.active
-    has_coverage = Exists(
-        _CoversPractice.objects.filter(from_organisation=OuterRef("pk"))
-    ) | Exists(_CoversPcn.objects.filter(organisation=OuterRef("pk")))
-    if usable:
-        names_practice = Exists(
-            _CoversPractice.objects.filter(
-                from_organisation=OuterRef("pk"), to_organisation_id=practice.pk
-            )
-        )
-        names_pcn = Exists(
-            _CoversPcn.objects.filter(
-                organisation=OuterRef("pk"), primarycarenetwork_id=practice.pcn_id
-            )
-        )
-    else:
-        names_practice = names_pcn = Value(False)
-    services = Organisation.objects.filter(
-        area_id=area_id, kind=Organisation.Kind.LINK_WORKER_SERVICE, active=True
-    ).annotate(has_coverage=has_coverage, names_practice=names_practice, names_pcn=names_pcn)
-    # An area has a handful of services: read them all at once and decide here.
-    candidates = list(services.order_by("created_at", "pk"))
+    candidates = _candidates(area_id)
     if not candidates:
         return Route(None, "none")
     oldest = candidates[0]
-    if len(candidates) == 1 or not any(s.has_coverage for s in candidates):
-        return Route(oldest, "only")
+    if len(candidates) == 1 or not any(c.has_coverage for c in candidates):
+        return _route(oldest, "only")
     if usable:
-        for rule, covers in (("practice", "names_practice"), ("pcn", "names_pcn")):
-            covering = [s for s in candidates if getattr(s, covers)]
+        for rule, covers in (
+            ("practice", lambda c: practice.pk in c.practice_ids),
+            ("pcn", lambda c: practice.pcn_id is not None and practice.pcn_id in c.pcn_ids),
+        ):
+            covering = [c for c in candidates if covers(c)]
             if covering:
                 # Stable: by name, then the oldest (candidates are already oldest first).
-                return Route(min(covering, key=lambda s: s.name), rule)
+                return _route(min(covering, key=lambda c: c.service.name), rule)
     logger.warning(
         "No link-worker service's coverage includes %s in area %s: referral sent to %s, "
         "the area's oldest service. Check the services' practices and PCNs.",
         _describe(practice),
         area_id,
-        oldest.name,
+        oldest.service.name,
     )
-    return Route(oldest, "fallback")
+    return _route(oldest, "fallback")
+
+
+def _route(candidate: _Candidate, rule: str) -> Route:
+    # A copy: the cached instance is shared by every request (and thread) of this process.
+    return Route(copy.copy(candidate.service), rule)
 
 
 def service_for(referrer: Organisation) -> Organisation | None:

@@ -31,7 +31,8 @@ DUTY_QUEUES = {
     "referrals.deadlines.run_clock": TIME_CRITICAL,  # first-contact deadline clock
     "outcomes.actions.run_clock": TIME_CRITICAL,  # questionnaires, safety-alert escalation
     "notifications.tasks.requeue_lost_messages": TIME_CRITICAL,  # lost texts sent again
-    "core.audit_chain.seal_pending": BULK,
+    "core.audit_chain.seal_pending": TIME_CRITICAL,
+    "core.orphaned_tasks.take_back_orphaned_tasks": TIME_CRITICAL,  # tasks of a dead worker
     "directory.actions.daily_freshness_review": BULK,
     "reporting.refresh.refresh": BULK,
     "reporting.refresh.book_rebuild": BULK,

@@ -15,8 +15,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import User
 from accounts.oidc.actions import configure_single_sign_on
-from accounts.oidc.fake_provider import FakeIdentityProvider
 from accounts.oidc.models import SingleSignOnIdentity, SingleSignOnProvider, secret_env_name
+from accounts.tests import oidc_support
 from accounts.tests.oidc_support import (
     administrator,
     failures,
@@ -33,33 +33,16 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def idp():
-    fake = FakeIdentityProvider().start()
-    yield fake
-    fake.stop()
+idp = oidc_support.idp
+service_admin = oidc_support.service_admin
+configure_sso = oidc_support.configure_sso
 
 
 @pytest.fixture
-def service_admin(area):
-    return administrator("svc@example.nhs.uk", area)
-
-
-@pytest.fixture
-def sso(idp, area, service_admin, settings, monkeypatch):
-    """The area's staff may sign in with the fake provider, whose MFA counts when amr says so."""
-    settings.LINKWORK_NONPROD = True  # a provider on 127.0.0.1 is trusted only outside production
-    settings.SITE_URL = "http://testserver"
-    monkeypatch.setenv(secret_env_name(area.code), idp.client_secret)
-    return configure_single_sign_on(
-        by=service_admin,
-        area=area,
-        name="NHS CIS2",
-        issuer=idp.issuer,
-        client_id=idp.client_id,
-        scopes="openid profile email",
-        mfa_evidence="amr=mfa\nauthentication_assurance_level=3",
-    )
+def sso(configure_sso):
+    """The area's staff may sign in with the fake provider, whose MFA counts when amr says so
+    (or the assurance level is 3)."""
+    return configure_sso(mfa_evidence="amr=mfa\nauthentication_assurance_level=3")
 
 
 @pytest.fixture

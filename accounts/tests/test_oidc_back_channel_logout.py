@@ -20,6 +20,7 @@ from accounts.oidc.models import (
     SingleSignOnSession,
     secret_env_name,
 )
+from accounts.tests import oidc_support
 from accounts.tests.oidc_support import administrator, configure, failures, sign_in, signed_in_as
 from core.models import AuditEvent
 from core.permissions import Role
@@ -29,11 +30,7 @@ pytestmark = pytest.mark.django_db
 CASELOAD = reverse("casework:caseload")
 
 
-@pytest.fixture
-def idp():
-    fake = FakeIdentityProvider().start()
-    yield fake
-    fake.stop()
+idp = oidc_support.idp  # the local OpenID provider, started for each test
 
 
 @pytest.fixture

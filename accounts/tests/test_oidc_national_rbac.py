@@ -8,14 +8,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.oidc import rbac
-from accounts.oidc.fake_provider import FakeIdentityProvider
-from accounts.oidc.models import (
-    SingleSignOnIdentity,
-    SingleSignOnProvider,
-    secret_env_name,
-)
+from accounts.oidc.models import SingleSignOnIdentity, SingleSignOnProvider
 from accounts.oidc.presenters import national_rbac_roles_text
-from accounts.tests.oidc_support import administrator, configure, failures, sign_in, signed_in_as
+from accounts.tests import oidc_support
+from accounts.tests.oidc_support import failures, sign_in, signed_in_as
 from core.errors import ActionError
 from core.models import AuditEvent
 from core.permissions import Role
@@ -38,28 +34,9 @@ def role(org_code, name="Privacy Officer", **more):
     }
 
 
-@pytest.fixture
-def idp():
-    fake = FakeIdentityProvider().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def admin(area):
-    return administrator("svc@example.nhs.uk", area)
-
-
-@pytest.fixture
-def setup(idp, area, admin, settings, monkeypatch):
-    settings.LINKWORK_NONPROD = True
-    settings.SITE_URL = "http://testserver"
-    monkeypatch.setenv(secret_env_name(area.code), idp.client_secret)
-
-    def setup(**options):
-        return configure(idp, area, admin, **options)
-
-    return setup
+idp = oidc_support.idp
+service_admin = oidc_support.service_admin
+configure_sso = oidc_support.configure_sso
 
 
 @pytest.fixture
@@ -79,8 +56,8 @@ def authorize_scope(idp):
 # Asking for and keeping the roles
 
 
-def test_the_roles_are_asked_for_and_kept_on_the_identity(client, setup, idp, gp, practice):
-    sso = setup(national_rbac=True)
+def test_the_roles_are_asked_for_and_kept_on_the_identity(client, configure_sso, idp, gp, practice):
+    sso = configure_sso(national_rbac=True)
     idp.sign_in_as(sub="cis2-0001", email=gp.email, amr=["mfa"], nhsid_nrbac_roles=[role("X26")])
 
     sign_in(client, sso.area)
@@ -94,8 +71,8 @@ def test_the_roles_are_asked_for_and_kept_on_the_identity(client, setup, idp, gp
     assert event.detail["national_rbac_roles"] == ["Privacy Officer (X26)"]
 
 
-def test_without_the_option_no_roles_are_asked_for_or_kept(client, setup, idp, gp):
-    sso = setup()
+def test_without_the_option_no_roles_are_asked_for_or_kept(client, configure_sso, idp, gp):
+    sso = configure_sso()
     idp.sign_in_as(sub="cis2-0001", email=gp.email, amr=["mfa"], nhsid_nrbac_roles=[role("X26")])
 
     sign_in(client, sso.area)
@@ -106,8 +83,8 @@ def test_without_the_option_no_roles_are_asked_for_or_kept(client, setup, idp, g
     assert SingleSignOnIdentity.objects.get(user=gp).national_rbac_roles == []
 
 
-def test_the_roles_of_the_last_sign_in_replace_the_earlier_ones(client, setup, idp, gp):
-    sso = setup(national_rbac=True)
+def test_the_roles_of_the_last_sign_in_replace_the_earlier_ones(client, configure_sso, idp, gp):
+    sso = configure_sso(national_rbac=True)
     idp.sign_in_as(sub="cis2-0001", email=gp.email, amr=["mfa"], nhsid_nrbac_roles=[role("X26")])
     sign_in(client, sso.area)
     client.logout()
@@ -120,8 +97,8 @@ def test_the_roles_of_the_last_sign_in_replace_the_earlier_ones(client, setup, i
     ] == ["Y51"]
 
 
-def test_userinfo_about_someone_else_is_refused(client, setup, idp, gp):
-    sso = setup(national_rbac=True)
+def test_userinfo_about_someone_else_is_refused(client, configure_sso, idp, gp):
+    sso = configure_sso(national_rbac=True)
     idp.sign_in_as(sub="cis2-0001", email=gp.email, amr=["mfa"], nhsid_nrbac_roles=[role("X26")])
     idp.issue_next("userinfo_other_subject")
 
@@ -156,8 +133,10 @@ def test_userinfo_about_someone_else_is_refused(client, setup, idp, gp):
         ),
     ],
 )
-def test_odd_role_data_is_reduced_to_what_is_well_formed(client, setup, idp, gp, presented, kept):
-    sso = setup(national_rbac=True)
+def test_odd_role_data_is_reduced_to_what_is_well_formed(
+    client, configure_sso, idp, gp, presented, kept
+):
+    sso = configure_sso(national_rbac=True)
     idp.sign_in_as(sub="cis2-0001", email=gp.email, amr=["mfa"], nhsid_nrbac_roles=presented)
 
     sign_in(client, sso.area)
@@ -176,8 +155,8 @@ def test_roles_are_cut_to_a_sane_size():
 # Refusing someone with no role at their organisation
 
 
-def test_a_role_at_their_organisation_lets_them_in(client, setup, idp, gp, practice):
-    sso = setup(national_rbac=True, require_rbac_organisation=True)
+def test_a_role_at_their_organisation_lets_them_in(client, configure_sso, idp, gp, practice):
+    sso = configure_sso(national_rbac=True, require_rbac_organisation=True)
     idp.sign_in_as(
         sub="cis2-0001",
         email=gp.email,
@@ -191,8 +170,8 @@ def test_a_role_at_their_organisation_lets_them_in(client, setup, idp, gp, pract
 
 
 @pytest.mark.parametrize("presented", [[role("Y51")], [], "nonsense"])
-def test_no_role_at_their_organisation_keeps_them_out(client, setup, idp, gp, presented):
-    sso = setup(national_rbac=True, require_rbac_organisation=True)
+def test_no_role_at_their_organisation_keeps_them_out(client, configure_sso, idp, gp, presented):
+    sso = configure_sso(national_rbac=True, require_rbac_organisation=True)
     idp.sign_in_as(sub="cis2-0001", email=gp.email, amr=["mfa"], nhsid_nrbac_roles=presented)
 
     response = sign_in(client, sso.area)
@@ -206,8 +185,8 @@ def test_no_role_at_their_organisation_keeps_them_out(client, setup, idp, gp, pr
     assert refusal.detail["role_org_codes"] == (["Y51"] if presented == [role("Y51")] else [])
 
 
-def test_a_bound_person_who_loses_their_role_is_kept_out(client, setup, idp, gp, practice):
-    sso = setup(national_rbac=True, require_rbac_organisation=True)
+def test_a_bound_person_who_loses_their_role_is_kept_out(client, configure_sso, idp, gp, practice):
+    sso = configure_sso(national_rbac=True, require_rbac_organisation=True)
     idp.sign_in_as(
         sub="cis2-0001", email=gp.email, amr=["mfa"], nhsid_nrbac_roles=[role(practice.ods_code)]
     )
@@ -240,12 +219,12 @@ def test_which_codes_count_as_an_organisations_own(area, practice):
     assert rbac.accepted_org_codes(vcse) == set()
 
 
-def test_a_link_worker_with_a_role_at_a_covered_pcn_signs_in(client, setup, idp, area):
+def test_a_link_worker_with_a_role_at_a_covered_pcn_signs_in(client, configure_sso, idp, area):
     pcn = create_pcn(by=None, area=area, name="South PCN", ods_code="U88881")
     service = factories.service(area)
     service.covers_pcns.add(pcn)
     worker = factories.user(organisation=service, role=Role.LINK_WORKER)
-    sso = setup(national_rbac=True, require_rbac_organisation=True)
+    sso = configure_sso(national_rbac=True, require_rbac_organisation=True)
     idp.sign_in_as(
         sub="cis2-0005", email=worker.email, amr=["mfa"], nhsid_nrbac_roles=[role("u88881")]
     )
@@ -258,26 +237,26 @@ def test_a_link_worker_with_a_role_at_a_covered_pcn_signs_in(client, setup, idp,
 # The settings
 
 
-def test_checking_roles_needs_the_roles(setup, admin, area):
+def test_checking_roles_needs_the_roles(configure_sso, service_admin, area):
     with pytest.raises(ActionError, match="also ask the provider"):
-        setup(require_rbac_organisation=True)
+        configure_sso(require_rbac_organisation=True)
     assert not SingleSignOnProvider.objects.exists()
 
 
-def test_the_database_also_refuses_a_check_without_the_roles(setup):
-    sso = setup()
+def test_the_database_also_refuses_a_check_without_the_roles(configure_sso):
+    sso = configure_sso()
     with pytest.raises(IntegrityError), transaction.atomic():
         SingleSignOnProvider.objects.filter(pk=sso.pk).update(require_rbac_organisation=True)
 
 
-def test_an_unknown_client_authentication_is_refused(setup):
+def test_an_unknown_client_authentication_is_refused(configure_sso):
     with pytest.raises(ActionError, match="proves who it is"):
-        setup(client_auth_method="none")
+        configure_sso(client_auth_method="none")
 
 
-def test_the_settings_page_saves_the_new_options(client, idp, area, admin, settings):
+def test_the_settings_page_saves_the_new_options(client, idp, area, service_admin, settings):
     settings.LINKWORK_NONPROD = True
-    client.force_login(admin)
+    client.force_login(service_admin)
     url = reverse("administration:single_sign_on")
     response = client.post(
         url,
@@ -309,10 +288,10 @@ def test_the_settings_page_saves_the_new_options(client, idp, area, admin, setti
 
 
 def test_the_settings_page_names_a_missing_check_in_the_error_summary(
-    client, idp, area, admin, settings
+    client, idp, area, service_admin, settings
 ):
     settings.LINKWORK_NONPROD = True
-    client.force_login(admin)
+    client.force_login(service_admin)
     response = client.post(
         reverse("administration:single_sign_on"),
         {

@@ -16,7 +16,7 @@ from joserfc.jwk import KeySet, RSAKey
 
 from accounts.oidc import client as oidc_client
 from accounts.oidc import keys
-from accounts.oidc.fake_provider import ASSERTION_TYPE, FakeIdentityProvider
+from accounts.oidc.fake_provider import ASSERTION_TYPE
 from accounts.oidc.models import (
     SingleSignOnIdentity,
     SingleSignOnProvider,
@@ -24,6 +24,7 @@ from accounts.oidc.models import (
     private_key_file_env_name,
     secret_env_name,
 )
+from accounts.tests import oidc_support
 from accounts.tests.oidc_support import (
     administrator,
     configure,
@@ -49,11 +50,7 @@ def pem(our_key):
     return our_key.as_pem(private=True).decode()
 
 
-@pytest.fixture
-def idp():
-    fake = FakeIdentityProvider().start()
-    yield fake
-    fake.stop()
+idp = oidc_support.idp  # the local OpenID provider, started for each test
 
 
 @pytest.fixture

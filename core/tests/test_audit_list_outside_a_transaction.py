@@ -11,7 +11,8 @@ from tests import factories
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_list_shown_outside_a_transaction_is_sealed_with_its_people():
+def test_a_list_shown_outside_a_transaction_is_sealed_with_its_people(settings):
+    settings.AUDIT_SEAL_EVERY_SECONDS = 0  # sealed at its own commit, not a second later
     area = factories.area()
     practice = factories.practice(area)
     gp = factories.user(organisation=practice, role="referrer")

@@ -159,7 +159,13 @@ def test_verify_without_sealing_reports_rows_waiting(db, capsys):
     assert "intact: 0 rows" in out and "2 not yet sealed" in out
 
 
+@pytest.fixture
+def seal_after_every_commit(settings):
+    settings.AUDIT_SEAL_EVERY_SECONDS = 0
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seal_after_every_commit")
 def test_rows_are_sealed_after_their_transaction_commits(db):
     with transaction.atomic():
         write_rows(3)
@@ -169,6 +175,7 @@ def test_rows_are_sealed_after_their_transaction_commits(db):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seal_after_every_commit")
 def test_a_rolled_back_transaction_leaves_nothing_and_the_next_commit_still_seals(db):
     with pytest.raises(RuntimeError), transaction.atomic():
         write_rows(2)

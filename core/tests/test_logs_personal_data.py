@@ -19,10 +19,10 @@ from api.fhir.actions import create_api_client
 from api.fhir.models import Scope
 from config.logging import REDACTED, formatter, scrub, scrub_text
 from core.tests.log_capture import json_logs
-from notifications.actions import message_person
 from referrals import self_referral
 from referrals.models import Need, Referral
 from tests import factories
+from tests.messages import how_did_it_go
 
 # Scrubbing
 
@@ -185,23 +185,6 @@ def self_referral_form():
     }
 
 
-def text(referral):
-    return message_person(
-        by=None,
-        person=referral.person,
-        referral=referral,
-        template_code="how_did_it_go",
-        personalisation={
-            "name": referral.person.given_name,
-            "activity": "Happy Cafe",
-            "service": "Linkwork",
-            "phone": "01604 496000",
-            "worker": "Lin",
-        },
-        reference=f"test:{referral.pk}",
-    )
-
-
 def daytime_tomorrow():
     """Texts wait for the morning (quiet hours): run the pathway at ten tomorrow."""
     local = timezone.localtime() + timedelta(days=1)
@@ -261,9 +244,9 @@ def test_the_pathway_logs_no_personal_data_and_every_line_its_request_id(
         # landline, which Notify refuses (given up, his number flagged).
         rosalind = Referral.objects.get(person__given_name="Rosalind")
         notify.fail_next(1, status=503)
-        assert text(rosalind) is not None
+        assert how_did_it_go(rosalind) is not None
         run_tasks()
-        assert text(percival) is not None
+        assert how_did_it_go(percival) is not None
         run_tasks()
 
     written = logs.text

@@ -8,12 +8,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from notifications.actions import channel_for, email_staff, message_person, outside_quiet_hours
+from notifications.actions import channel_for, email_staff, outside_quiet_hours
 from notifications.client import NotifyClient, PermanentError, TemporaryError
 from notifications.models import Message
 from notifications.tasks import MAX_ATTEMPTS
 from referrals.models import ReferralEvent
 from tests import factories
+from tests.messages import how_did_it_go
 
 pytestmark = pytest.mark.django_db
 
@@ -29,24 +30,6 @@ def person_referral(service, referrer, **details):
     return factories.referral(by=referrer, service=service, person=person)
 
 
-def remind(referral, **kw):
-    return message_person(
-        by=None,
-        person=referral.person,
-        referral=referral,
-        template_code="how_did_it_go",
-        personalisation={
-            "name": referral.person.given_name,
-            "activity": "Happy Cafe",
-            "service": "Linkwork",
-            "phone": "01604 496000",
-            "worker": "Lin",
-        },
-        reference=kw.pop("reference", f"test:{referral.pk}"),
-        **kw,
-    )
-
-
 @pytest.fixture
 def texting(service, referrer):
     return person_referral(service, referrer, texts_allowed=True)
@@ -57,7 +40,7 @@ def texting(service, referrer):
 
 def test_no_consent_no_message_and_the_link_worker_is_told(service, referrer, notify):
     referral = person_referral(service, referrer)  # agreed to neither
-    assert remind(referral) is None
+    assert how_did_it_go(referral) is None
     assert not Message.objects.exists()
     assert ReferralEvent.objects.filter(
         referral=referral, kind=ReferralEvent.Kind.MESSAGE, summary__startswith="No text"
@@ -88,7 +71,7 @@ def test_only_on_a_channel_they_agreed_to(service, referrer, details, channel):
 
 
 def test_sent_through_notify_and_delivery_recorded(texting, notify, run_tasks):
-    message = remind(texting)
+    message = how_did_it_go(texting)
     assert message.status == Message.Status.QUEUED
     with time_machine.travel(message.send_after + timedelta(seconds=1), tick=False):
         run_tasks()
@@ -107,7 +90,7 @@ def test_consent_withdrawn_after_queueing_stops_the_message(
 ):
     from referrals.actions import record_consent
 
-    message = remind(texting)
+    message = how_did_it_go(texting)
     referral = factories.allocate(texting, by=team_lead, worker=link_worker)
     factories.contact(referral, by=link_worker)
     record_consent(
@@ -145,7 +128,7 @@ def test_quiet_hours_move_messages_to_the_morning(now, goes):
 
 def test_a_message_asked_for_at_night_waits_for_morning(texting, notify, run_tasks):
     with time_machine.travel(at(2026, 11, 25, 22, 15), tick=False):
-        message = remind(texting)
+        message = how_did_it_go(texting)
         run_tasks()
     assert message.send_after == at(2026, 11, 26, 8, 0)
     assert notify.notifications == {}
@@ -169,7 +152,7 @@ def test_bad_quiet_hours_setting_is_named(settings):
 def test_notify_down_is_retried_with_backoff_then_sent(texting, notify, run_tasks):
     notify.fail_next(2, status=503)
     with time_machine.travel(at(2026, 11, 26, 10, 0), tick=False) as clock:
-        message = remind(texting)
+        message = how_did_it_go(texting)
         run_tasks()
         message.refresh_from_db()
         assert message.status == Message.Status.QUEUED and message.attempts == 1
@@ -188,7 +171,7 @@ def test_notify_down_is_retried_with_backoff_then_sent(texting, notify, run_task
 def test_rate_limited_then_given_up_and_surfaced(texting, notify, run_tasks):
     notify.fail_next(MAX_ATTEMPTS, status=429)
     with time_machine.travel(at(2026, 11, 26, 9, 0), tick=False) as clock:
-        message = remind(texting)
+        message = how_did_it_go(texting)
         for _ in range(MAX_ATTEMPTS):
             run_tasks()
             message.refresh_from_db()
@@ -204,7 +187,7 @@ def test_rate_limited_then_given_up_and_surfaced(texting, notify, run_tasks):
 def test_notify_unreachable_is_retried_not_lost(texting, notify, run_tasks):
     notify.stop()  # connection refused
     with time_machine.travel(at(2026, 11, 26, 9, 0), tick=False):
-        message = remind(texting)
+        message = how_did_it_go(texting)
         run_tasks()
     message.refresh_from_db()
     assert message.status == Message.Status.QUEUED and message.attempts == 1
@@ -213,7 +196,7 @@ def test_notify_unreachable_is_retried_not_lost(texting, notify, run_tasks):
 def test_a_number_notify_rejects_is_flagged_wrong(service, referrer, notify, run_tasks):
     referral = person_referral(service, referrer, texts_allowed=True, phone="01604496000")
     with time_machine.travel(at(2026, 11, 26, 9, 0), tick=False):
-        message = remind(referral)
+        message = how_did_it_go(referral)
         run_tasks()
     message.refresh_from_db()
     assert message.status == Message.Status.FAILED and "Not a UK mobile" in message.last_error
@@ -225,7 +208,7 @@ def test_a_number_notify_rejects_is_flagged_wrong(service, referrer, notify, run
 def test_permanent_failure_on_delivery_flags_the_number(service, referrer, notify, run_tasks):
     referral = person_referral(service, referrer, texts_allowed=True, phone="07700900002")
     with time_machine.travel(at(2026, 11, 26, 9, 0), tick=False) as clock:
-        message = remind(referral)
+        message = how_did_it_go(referral)
         run_tasks()
         clock.move_to(at(2026, 11, 26, 9, 2))
         run_tasks()
@@ -258,8 +241,8 @@ def test_correcting_the_number_trusts_it_again(service, referrer, link_worker, t
 
 
 def test_the_same_message_asked_for_twice_is_sent_once(texting, notify, run_tasks):
-    first = remind(texting, reference="onward:x:first-session")
-    again = remind(texting, reference="onward:x:first-session")
+    first = how_did_it_go(texting, reference="onward:x:first-session")
+    again = how_did_it_go(texting, reference="onward:x:first-session")
     assert first.pk == again.pk and Message.objects.count() == 1
 
 
@@ -267,7 +250,7 @@ def test_a_worker_killed_mid_send_is_picked_up_by_the_sweep(texting, notify, run
     from notifications.tasks import requeue_lost_messages
 
     with time_machine.travel(at(2026, 11, 26, 9, 0), tick=False) as clock:
-        message = remind(texting)
+        message = how_did_it_go(texting)
         Message.objects.filter(pk=message.pk).update(status="sending", status_at=timezone.now())
         from django_tasks_db.models import DBTaskResult
 
@@ -343,7 +326,7 @@ def test_no_api_key_is_a_clear_permanent_error():
 def test_a_reminder_too_late_to_matter_is_not_sent(texting, notify, run_tasks):
     # The worker was down until after the session: a reminder for it would only confuse.
     with time_machine.travel(at(2026, 11, 26, 9, 0), tick=False) as clock:
-        message = remind(texting, expires_at=at(2026, 11, 26, 9, 30))
+        message = how_did_it_go(texting, expires_at=at(2026, 11, 26, 9, 30))
         clock.move_to(at(2026, 11, 26, 11, 0))
         run_tasks()
     message.refresh_from_db()

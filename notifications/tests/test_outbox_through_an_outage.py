@@ -16,11 +16,11 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from notifications import tasks
-from notifications.actions import message_person
 from notifications.client import notify as notify_client
 from notifications.models import Message
 from referrals.models import ReferralEvent
 from tests import factories
+from tests.messages import how_did_it_go
 
 pytestmark = pytest.mark.django_db
 
@@ -52,23 +52,6 @@ def waits(monkeypatch):
     asked = []
     monkeypatch.setattr(tasks, "_wait", asked.append)
     return asked
-
-
-def remind(referral, reference="outage"):
-    return message_person(
-        by=None,
-        person=referral.person,
-        referral=referral,
-        template_code="how_did_it_go",
-        personalisation={
-            "name": referral.person.given_name,
-            "activity": "Happy Cafe",
-            "service": "Linkwork",
-            "phone": "01604 496000",
-            "worker": "Lin",
-        },
-        reference=f"{reference}:{referral.pk}",
-    )
 
 
 def database_away_when_recording_sent(monkeypatch, times):
@@ -122,7 +105,7 @@ def notify_takes(message):
 def test_recording_sent_is_tried_again_and_the_text_goes_once(
     texting, notify, run_tasks, monkeypatch, waits, failures
 ):
-    message = remind(texting)
+    message = how_did_it_go(texting)
     failed = database_away_when_recording_sent(monkeypatch, failures)
     with time_machine.travel(message.send_after + timedelta(seconds=1), tick=False):
         run_tasks()
@@ -142,7 +125,7 @@ def test_a_longer_outage_leaves_it_sending_and_the_sweep_finds_it_in_notify(
     texting, notify, monkeypatch, waits
 ):
     monkeypatch.setattr(tasks, "RECORD_SENT_FOR_SECONDS", 3.5)
-    message = remind(texting)
+    message = how_did_it_go(texting)
     database_away_when_recording_sent(monkeypatch, times=100)
     due = time_machine.travel(message.send_after + timedelta(seconds=1), tick=False)
     with due, pytest.raises(OperationalError):
@@ -163,7 +146,7 @@ def test_a_longer_outage_leaves_it_sending_and_the_sweep_finds_it_in_notify(
 def test_an_error_that_is_not_the_database_going_away_is_not_retried(
     texting, notify, monkeypatch, waits
 ):
-    message = remind(texting)
+    message = how_did_it_go(texting)
     real_update = QuerySet.update
 
     def update(queryset, **changes):
@@ -182,7 +165,7 @@ def test_an_error_that_is_not_the_database_going_away_is_not_retried(
 
 
 def test_a_stuck_message_notify_has_is_recorded_sent_not_sent_again(texting, notify, run_tasks):
-    message = remind(texting)
+    message = how_did_it_go(texting)
     accepted = notify_takes(message)
     stuck_sending(message)
     assert tasks.requeue_lost_messages() == "requeued 0"
@@ -200,9 +183,9 @@ def test_a_stuck_message_notify_has_is_recorded_sent_not_sent_again(texting, not
 def test_a_stuck_message_notify_does_not_have_is_queued_and_sent_once(
     texting, notify, run_tasks, referrer
 ):
-    message = remind(texting)
+    message = how_did_it_go(texting)
     # Notify has a message for someone else: not this one.
-    other = remind(someone_texting(texting.service, referrer), reference="x")
+    other = how_did_it_go(someone_texting(texting.service, referrer), reference="x")
     notify_takes(other)
     stuck_sending(message)
     assert tasks.requeue_lost_messages() == "requeued 1"
@@ -215,7 +198,7 @@ def test_a_stuck_message_notify_does_not_have_is_queued_and_sent_once(
 
 
 def test_one_notify_itself_failed_to_send_does_not_count(texting, notify):
-    message = remind(texting)
+    message = how_did_it_go(texting)
     accepted = notify_takes(message)
     notify.notifications[accepted.notify_id]["status"] = "technical-failure"
     stuck_sending(message)
@@ -227,8 +210,8 @@ def test_one_notify_itself_failed_to_send_does_not_count(texting, notify):
 def test_when_notify_cannot_be_asked_it_is_left_then_given_up_and_a_person_told(
     texting, notify, referrer
 ):
-    message = remind(texting)
-    second = remind(someone_texting(texting.service, referrer), reference="y")
+    message = how_did_it_go(texting)
+    second = how_did_it_go(someone_texting(texting.service, referrer), reference="y")
     stuck_sending(message)
     stuck_sending(second)
     stuck_at = Message.objects.get(pk=message.pk).status_at
@@ -256,7 +239,7 @@ def test_when_notify_cannot_be_asked_it_is_left_then_given_up_and_a_person_told(
 
 
 def test_notify_back_before_the_limit_the_left_message_is_dealt_with(texting, notify):
-    message = remind(texting)
+    message = how_did_it_go(texting)
     accepted = notify_takes(message)
     stuck_sending(message)
     notify.fail_next(1, status=500)
@@ -269,7 +252,7 @@ def test_notify_back_before_the_limit_the_left_message_is_dealt_with(texting, no
 
 
 def test_the_real_client_finds_by_reference_in_the_fake(texting, notify):
-    message = remind(texting)
+    message = how_did_it_go(texting)
     client = notify_client()
     assert client.find_by_reference(message.reference) is None
     accepted = notify_takes(message)

@@ -88,15 +88,43 @@ def assert_accessible(page):
     assert violations == [], f"{page.url}\n{json.dumps(violations, indent=2)}"
 
 
-def enter_second_factor(page, user):
-    """After the password, the code the person's authenticator app shows (every test user
-    has one: tests/second_factor.py)."""
+def send_referral(page, *, nhs_number, postcode, needs=("Loneliness or isolation",), notes=""):
+    """On the referral form, a GP refers Margaret Okafor, who agrees to be phoned; then her
+    referral's page shows it awaiting triage."""
     from playwright.sync_api import expect
 
-    from tests.second_factor import code
+    page.get_by_label("NHS number").fill(nhs_number)
+    page.get_by_label("First name").fill("Margaret")
+    page.get_by_label("Last name").fill("Okafor")
+    page.get_by_label("Day").fill("12")
+    page.get_by_label("Month").fill("4")
+    page.get_by_label("Year").fill("1948")
+    page.get_by_label("Postcode").fill(postcode)
+    page.get_by_label("Phone number").fill("07700 900123")
+    page.get_by_label("Phone call").check()
+    for need in needs:
+        page.get_by_label(need).check()
+    if notes:
+        page.get_by_label("Anything the link worker should know").fill(notes)
+    page.get_by_label("The person agrees to be contacted").check()
+    page.get_by_role("button", name="Send referral").click()
+    expect(page.get_by_role("heading", name="Margaret Okafor")).to_be_visible()
+    expect(page.locator(".nhsuk-tag").first).to_have_text("Awaiting triage")
+    assert_accessible(page)
 
-    heading = page.get_by_role("heading", name="Enter the code from your authenticator app")
-    expect(heading).to_be_visible()
-    page.get_by_label("Code", exact=True).fill(code(user))
-    page.get_by_role("button", name="Continue").click()
-    expect(heading).to_have_count(0)
+
+def accept_and_allocate(page, person, worker):
+    """From the team lead's triage list: `person`'s referral accepted and given to `worker`
+    (both as their names show)."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name=person).click()
+    assert_accessible(page)
+    page.get_by_label("Accept").check()
+    page.get_by_role("button", name="Save decision").click()
+    expect(page.get_by_role("heading", name=person)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label(worker).check()
+    page.get_by_role("button", name="Allocate").click()
+    expect(page.get_by_text(f"allocated to {worker}")).to_be_visible()
+    assert_accessible(page)

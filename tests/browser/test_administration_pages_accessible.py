@@ -12,8 +12,8 @@ from accounts.actions import invite_staff
 from administration.tests.conftest import administrator
 from organisations.actions import add_organisation, create_icb_area, create_pcn
 from tests import factories
-from tests.browser.conftest import assert_accessible, enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import sign_in
 from tests.second_factor import authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -81,14 +81,6 @@ def some_data(icb):
     }
 
 
-def sign_in(page, user, next_path):
-    page.goto(f"/accounts/sign-in/?next={next_path}")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, user)
-
-
 def check(page, path, heading=None):
     """Open the page, see that it is the page meant, and run axe on it."""
     response = page.goto(path)
@@ -112,7 +104,7 @@ def upload(page, label, name, text):
 def test_system_administrator_pages(page, some_data, icb):
     admin = administrator("sys@example.nhs.uk", "Sam System")
     authenticator(admin)
-    sign_in(page, admin, reverse("administration:areas"))
+    sign_in(page, admin, next_path=reverse("administration:areas"))
 
     check(page, reverse("administration:areas"), "Areas")
     expect(page.get_by_role("link", name=icb.name)).to_be_visible()
@@ -149,7 +141,7 @@ def test_system_administrator_pages(page, some_data, icb):
 
 def test_service_administrator_pages(page, some_data, icb):
     admin, service = some_data["admin"], some_data["service"]
-    sign_in(page, admin, reverse("administration:organisations"))
+    sign_in(page, admin, next_path=reverse("administration:organisations"))
 
     # Organisations: every tab, adding and editing each kind, and PCNs.
     organisations = reverse("administration:organisations")

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from reporting import actions as reporting
 from reporting.models import UnitCost
-from tests.browser.conftest import AXE, enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.conftest import AXE
+from tests.browser.sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,15 +32,6 @@ def assert_no_axe_violations(page):
         for v in result["violations"]
     ]
     assert violations == [], f"{page.url}\n{json.dumps(violations, indent=2)}"
-
-
-def sign_in(page, user):
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, user)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def test_triage_decision_has_no_axe_violations_in_any_state(page, team_lead, referral):

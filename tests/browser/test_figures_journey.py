@@ -23,8 +23,8 @@ from organisations.actions import create_area, create_organisation
 from referrals.models import DischargeReason, Need
 from reporting import refresh
 from tests import factories
-from tests.browser.conftest import assert_accessible, enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,14 +69,6 @@ def figures(area, service, team_lead):
         )
     refresh.rebuild_all()
     return area
-
-
-def sign_in(page, user):
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, user)
 
 
 def test_a_commissioner_reads_every_dashboard_filters_and_downloads(page, figures):

@@ -5,20 +5,11 @@ the practice's list. Every page on the way has no axe violations."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BOX = "Find a person by name, NHS number or referral reference"
-
-
-def sign_in(page, user):
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, user)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def as_heard(reference: str) -> str:

@@ -23,7 +23,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from organisations.models import Area, Organisation
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import accept_and_allocate, assert_accessible, send_referral
+from tests.browser.sign_in import sign_in
 from tests.factories import valid_nhs_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,11 +107,6 @@ def menu(page, name):
     assert_accessible(page)
 
 
-def visit(page, path):
-    page.goto(path)
-    assert_accessible(page)
-
-
 def path_of(link: str, start="/accounts/set-up/") -> str:
     return link[link.index(start) :].strip()
 
@@ -158,19 +154,9 @@ def sign_out(person: Person):
     assert_accessible(person.page)
 
 
-def sign_in(person: Person):
-    page = person.page
-    visit(page, "/accounts/sign-in/")
-    page.get_by_label("Email address").fill(person.email)
-    page.get_by_label("Password").fill(person.password)
-    page.get_by_role("button", name="Sign in").click()
-    heading = page.get_by_role("heading", name="Enter the code from your authenticator app")
-    expect(heading).to_be_visible()
-    assert_accessible(page)
-    page.get_by_label("Code", exact=True).fill(person.code())
-    page.get_by_role("button", name="Continue").click()
-    expect(heading).to_have_count(0)
-    assert_accessible(page)
+def sign_in_as(person: Person):
+    """With their own password and the authenticator app they set up, on accessible pages."""
+    sign_in(person.page, person, password=person.password, code=person.code, axe=True)
 
 
 def confirm_its_you_if_asked(person: Person):
@@ -322,44 +308,21 @@ def test_an_icb_goes_live_from_an_empty_database(new_page, notify, run_tasks):
     assert_accessible(page)
 
     # The GP signs in and refers someone.
-    sign_in(gp)
+    sign_in_as(gp)
     page = gp.page
     page.get_by_role("link", name="Refer someone").first.click()
     assert_accessible(page)
     nhs_number = valid_nhs_number()
-    page.get_by_label("NHS number").fill(nhs_number)
-    page.get_by_label("First name").fill("Margaret")
-    page.get_by_label("Last name").fill("Okafor")
-    page.get_by_label("Day").fill("12")
-    page.get_by_label("Month").fill("4")
-    page.get_by_label("Year").fill("1948")
-    page.get_by_label("Postcode").fill("NN1 3AB")
-    page.get_by_label("Phone number").fill("07700 900123")
-    page.get_by_label("Phone call").check()
-    page.get_by_label("Loneliness or isolation").check()
-    page.get_by_label("The person agrees to be contacted").check()
-    page.get_by_role("button", name="Send referral").click()
-    expect(page.get_by_role("heading", name="Margaret Okafor")).to_be_visible()
-    expect(page.locator(".nhsuk-tag").first).to_have_text("Awaiting triage")
-    assert_accessible(page)
+    send_referral(page, nhs_number=nhs_number, postcode="NN1 3AB")
 
     # The team lead signs in, accepts it and allocates it to the link worker.
-    sign_in(team_lead)
+    sign_in_as(team_lead)
     page = team_lead.page
     expect(page.get_by_role("heading", name="Triage", exact=True)).to_be_visible()
-    page.get_by_role("link", name="Margaret Okafor").click()
-    assert_accessible(page)
-    page.get_by_label("Accept").check()
-    page.get_by_role("button", name="Save decision").click()
-    expect(page.get_by_role("heading", name="Margaret Okafor")).to_be_visible()
-    assert_accessible(page)
-    page.get_by_label(link_worker.name).check()
-    page.get_by_role("button", name="Allocate").click()
-    expect(page.get_by_text(f"allocated to {link_worker.name}")).to_be_visible()
-    assert_accessible(page)
+    accept_and_allocate(page, "Margaret Okafor", link_worker.name)
 
     # The link worker signs in and finds it in their caseload.
-    sign_in(link_worker)
+    sign_in_as(link_worker)
     page = link_worker.page
     expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()
     expect(page.get_by_role("link", name="Margaret Okafor")).to_be_visible()

@@ -10,7 +10,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from administration.tests.conftest import administrator
-from tests.browser.conftest import assert_accessible, enter_second_factor
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import CODE_PAGE, enter_password, sign_in
 from tests.factories import PASSWORD
 from tests.second_factor import authenticator
 
@@ -31,19 +32,6 @@ def other_page(browser, live_server):
     assert problems == [], "errors in the browser console"
 
 
-def sign_in(page, user, next_path=""):
-    page.goto("/accounts/sign-in/" + (f"?next={next_path}" if next_path else ""))
-    assert_accessible(page)
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    code_page = page.get_by_role("heading", name="Enter the code from your authenticator app")
-    expect(code_page).to_be_visible()
-    assert_accessible(page)
-    enter_second_factor(page, user)
-    assert_accessible(page)
-
-
 def test_a_leaver_is_signed_out_at_once_and_their_cases_are_listed(
     page, other_page, area, service, team_lead, link_worker, other_link_worker, allocated_referral
 ):
@@ -52,16 +40,15 @@ def test_a_leaver_is_signed_out_at_once_and_their_cases_are_listed(
     authenticator(admin)
 
     # Given the link worker signed in, with the case in their caseload (browser A).
-    sign_in(page, link_worker)
+    sign_in(page, link_worker, axe=True)
+    # (sign_in with axe has run axe on the page they land on.)
     expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()
     expect(page.get_by_role("link", name=person)).to_be_visible()
-    assert_accessible(page)
 
     # When the service administrator switches them off from the staff pages (browser B).
     admin_page = other_page
-    sign_in(admin_page, admin, next_path="/administration/staff/")
+    sign_in(admin_page, admin, next_path="/administration/staff/", axe=True)
     expect(admin_page.get_by_role("heading", name="Staff", level=1)).to_be_visible()
-    assert_accessible(admin_page)
     admin_page.get_by_label("Search by name or email address").fill(link_worker.full_name)
     admin_page.get_by_role("button", name="Show staff").click()
     row = admin_page.get_by_role("row", name=re.compile(link_worker.full_name))
@@ -97,19 +84,15 @@ def test_a_leaver_is_signed_out_at_once_and_their_cases_are_listed(
     assert_accessible(page)
 
     # And their password no longer signs them in.
-    page.get_by_label("Email address").fill(link_worker.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    enter_password(page, link_worker)
     expect(page.locator(".nhsuk-error-summary")).to_be_visible()
-    expect(
-        page.get_by_role("heading", name="Enter the code from your authenticator app")
-    ).to_have_count(0)
+    expect(page.get_by_role("heading", name=CODE_PAGE)).to_have_count(0)
     assert_accessible(page)
 
     # Given the team lead (browser B, after the administrator signs out), when they open the
     # team page, then the leaver's open case is listed to reallocate.
     admin_page.get_by_role("button", name="Sign out").click()
-    sign_in(admin_page, team_lead)
+    sign_in(admin_page, team_lead, axe=True)
     admin_page.get_by_role("link", name="Team", exact=True).click()
     listed = admin_page.locator("[data-to-reallocate]")
     expect(listed.get_by_role("row", name=re.compile(person))).to_contain_text(

@@ -4,18 +4,10 @@ editor approves it, then the public page shows it; every page passes axe."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, user):
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, user)
 
 
 def test_provider_change_approved_by_editor(page, provider, directory_editor, provider_listing):

@@ -7,21 +7,18 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.actions import complete_set_up, create_administrator
-from accounts.oidc.fake_provider import FakeIdentityProvider
 from accounts.oidc.models import SingleSignOnProvider, secret_env_name
+from accounts.tests import oidc_support
 from tests import factories
-from tests.browser.conftest import assert_accessible, enter_second_factor
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import sign_in
 from tests.factories import PASSWORD
 from tests.second_factor import authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def idp():
-    fake = FakeIdentityProvider().start()
-    yield fake
-    fake.stop()
+idp = oidc_support.idp  # the local OpenID provider, started for each test
 
 
 @pytest.fixture
@@ -54,11 +51,7 @@ def test_single_sign_on_journey(sso_page, live_server, settings, monkeypatch, id
     page = sso_page
 
     # Given the service administrator, when they set up single sign-on, then it is saved.
-    page.goto("/accounts/sign-in/?next=/administration/single-sign-on/")
-    page.get_by_label("Email address").fill(admin.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, admin)
+    sign_in(page, admin, next_path="/administration/single-sign-on/")
     expect(page.get_by_role("heading", name="Single sign-on")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Name on the sign-in button").fill("NHS CIS2")

@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, enter_second_factor
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import CODE_PAGE, enter_password, enter_second_factor
 from tests.factories import PASSWORD
 
 pytestmark = [
@@ -18,15 +19,10 @@ pytestmark = [
 NEW_PASSWORD = "otters juggle pebbles at low tide"
 
 
-def sign_in(page, user, password) -> bool:
+def signs_in(page, user, password) -> bool:
     """Sign in, with the code from their authenticator app if asked: True if it was."""
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    asked = page.get_by_role("heading", name="Enter the code from your authenticator app")
-    if not asked.count():
+    enter_password(page, user, password=password)
+    if not page.get_by_role("heading", name=CODE_PAGE).count():
         return False
     enter_second_factor(page, user)
     return True
@@ -77,9 +73,9 @@ def test_forgotten_password_to_signed_in(page, link_worker, notify, run_tasks):
 
     # Then the old password no longer signs in, and the new one does.
     # (A new password is no way round the second factor: it is still asked for.)
-    assert not sign_in(page, link_worker, PASSWORD)
+    assert not signs_in(page, link_worker, PASSWORD)
     expect(page.locator(".nhsuk-error-summary")).to_be_visible()
-    assert sign_in(page, link_worker, NEW_PASSWORD), "the second factor is still asked for"
+    assert signs_in(page, link_worker, NEW_PASSWORD), "the second factor is still asked for"
     expect(page.get_by_role("link", name="Change password")).to_be_visible()
 
     # The pages for changing a password and confirming it's you are accessible too.

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from administration.tests.conftest import administrator
 from tests import factories
-from tests.browser.conftest import assert_accessible, enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import sign_in
 from tests.second_factor import authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,11 +42,7 @@ def test_administrator_publishes_notices_and_a_self_referral_gets_a_reference(pa
     # Given the service administrator, signed in with their second factor.
     # (Straight to the page: the organisations list's search box asks for an icon the
     # front-end build does not serve, which the console check would report.)
-    page.goto("/accounts/sign-in/?next=/administration/public-information/")
-    page.get_by_label("Email address").fill(admin.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, admin)
+    sign_in(page, admin, next_path="/administration/public-information/")
     expect(page.get_by_role("link", name="Public information")).to_be_visible()  # navigation
     expect(page.get_by_role("heading", name="Public information", level=1)).to_be_visible()
     expect(page.get_by_text("Not completed yet")).to_be_visible()

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from outcomes import actions
 from outcomes.models import QuestionnaireRequest, Response
 from referrals.models import Person
-from tests.browser.conftest import assert_accessible, enter_second_factor
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 667}
@@ -74,7 +75,6 @@ def test_person_answers_on_a_phone(phone, active_referral):
 
 def test_link_worker_deals_with_a_safety_alert(page, active_referral, link_worker):
     from outcomes.models import SafetyAlert
-    from tests.factories import PASSWORD
 
     actions.save_answers(
         by=None,
@@ -84,11 +84,7 @@ def test_link_worker_deals_with_a_safety_alert(page, active_referral, link_worke
         timepoint="other",
         submit=True,
     )
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(link_worker.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, link_worker)
+    sign_in(page, link_worker)
     expect(page.get_by_text("Safety alert").first).to_be_visible()  # on the caseload
     page.goto(f"/cases/{active_referral.pk}/")
     expect(page.get_by_role("heading", name="Safety alert")).to_be_visible()

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from onward import actions as onward_actions
 from onward.models import OnwardReferral
 from tests import factories
-from tests.browser.conftest import assert_accessible, enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CSS = ROOT / "static" / "css" / "linkwork.css"
@@ -74,15 +74,6 @@ def sent(active_referral, link_worker, provider, area):
     return onward_actions.refer_to_activity(
         by=link_worker, referral=active_referral, service=listing
     )
-
-
-def sign_in(page, user):
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, user)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 @pytest.mark.browser

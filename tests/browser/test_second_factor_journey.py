@@ -11,22 +11,15 @@ from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.conftest import assert_accessible, enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import enter_password, enter_second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def password_step(page, user):
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_set_up_then_sign_in_with_a_code(page, service):
     person = factories.user(organisation=service, role="link_worker", second_factor=False)
-    password_step(page, person)
+    enter_password(page, person)
 
     # Given no authenticator yet, when the password is right, then set-up.
     expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
@@ -54,10 +47,6 @@ def test_set_up_then_sign_in_with_a_code(page, service):
     page.get_by_role("button", name="Sign out").click()
 
     # The next time: the code page.
-    password_step(page, person)
-    expect(
-        page.get_by_role("heading", name="Enter the code from your authenticator app")
-    ).to_be_visible()
-    assert_accessible(page)
-    enter_second_factor(page, person)
+    enter_password(page, person)
+    enter_second_factor(page, person, axe=True)
     expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()

@@ -1,7 +1,6 @@
 import pytest
 
-from tests.browser.conftest import enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.sign_in import sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -11,11 +10,7 @@ pytestmark = [
 
 def test_pages_run_under_content_security_policy(strict_page, link_worker, active_referral):
     page, problems = strict_page
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(link_worker.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, link_worker)
+    sign_in(page, link_worker)
     page.goto(f"/cases/{active_referral.pk}/discharge/")
     page.wait_for_load_state("load")
     # The NHS.UK JavaScript ran: it marks the body once the frontend is supported.

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.conftest import assert_accessible, enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,11 +41,7 @@ def test_self_referral_reaches_the_triage_queue(page, area, service, team_lead):
     expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
     assert_accessible(page)
 
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(team_lead.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, team_lead)
+    sign_in(page, team_lead)
     row = page.get_by_role("row", name=re.compile("Rosa Bright"))
     expect(row).to_be_visible()
     expect(row.get_by_text("Self-referral")).to_be_visible()

@@ -5,8 +5,7 @@ from playwright.sync_api import expect
 
 from referrals.models import Referral
 from referrals.states import Status
-from tests.browser.conftest import enter_second_factor
-from tests.factories import PASSWORD
+from tests.browser.sign_in import sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,11 +16,7 @@ pytestmark = [
 def test_triage_decline_without_javascript(browser, live_server, team_lead, referral):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Email address").fill(team_lead.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    enter_second_factor(page, team_lead)
+    sign_in(page, team_lead)
     page.get_by_role("link", name=referral.person.full_name).click()
     page.get_by_label("Decline").check()
     page.get_by_label("Needs clinical care first").check()

@@ -18,7 +18,7 @@ from api.fhir.actions import create_api_client
 from api.fhir.models import Scope
 from organisations.actions import create_organisation, create_pcn, update_organisation
 from organisations.models import Organisation
-from referrals import self_referral
+from referrals import routing, self_referral
 from referrals.bulk import COLUMNS
 from referrals.models import Need, Referral
 from referrals.routing import Route, route_referral, service_for, service_for_area
@@ -52,6 +52,7 @@ def close(organisation):
     # the flag the import sets.
     Organisation.objects.filter(pk=organisation.pk).update(active=False, closed_on="2020-01-01")
     organisation.refresh_from_db()
+    routing.forget()  # an UPDATE sends no signal: as if the routing cache's minute had passed
 
 
 @pytest.fixture
@@ -201,15 +202,50 @@ def test_a_practice_of_another_area_never_picks_this_areas_services(area, here):
 # Cost: one query, however many services, practices and PCNs.
 
 
-def test_routing_is_one_query(area, pcn, here, django_assert_num_queries):
+def test_routing_reads_the_area_once_a_minute(area, pcn, here, django_assert_num_queries):
     for number in range(6):
         extra = factories.practice(area=area)
         add_service(area, f"Service {number}", practices=[extra], pcns=[extra.pcn])
     add_service(area, "PCN service", pcns=[pcn])
-    with django_assert_num_queries(1):
-        route_referral(area_id=area.pk, practice=here)
-    with django_assert_num_queries(1):
-        route_referral(area_id=area.pk)
+    routing.forget()
+    with django_assert_num_queries(3):  # the services, then what they cover: practices, PCNs
+        assert route_referral(area_id=area.pk, practice=here).rule == "pcn"
+    with django_assert_num_queries(0):
+        assert route_referral(area_id=area.pk, practice=here).rule == "pcn"
+        assert route_referral(area_id=area.pk).rule == "fallback"
+
+
+def test_a_change_made_elsewhere_is_seen_within_a_minute(area, here, monkeypatch):
+    oldest, covering = add_service(area, "Oldest service"), add_service(area, "Covering")
+    now = [1000.0]
+    monkeypatch.setattr(routing, "monotonic", lambda: now[0])
+    routing.forget()
+    assert route_referral(area_id=area.pk, practice=here).service == oldest
+    # Another process's edit: no signal reaches this one.
+    Organisation.covers_practices.through.objects.create(
+        from_organisation_id=covering.pk, to_organisation_id=here.pk
+    )
+    now[0] += routing.CACHE_SECONDS
+    assert route_referral(area_id=area.pk, practice=here).service == oldest
+    now[0] += 1
+    assert route_referral(area_id=area.pk, practice=here).service == covering
+
+
+def test_a_change_made_here_is_seen_at_once(area, here):
+    oldest, covering = add_service(area, "Oldest service"), add_service(area, "Covering")
+    assert route_referral(area_id=area.pk, practice=here).service == oldest
+    covering.covers_practices.add(here)
+    assert route_referral(area_id=area.pk, practice=here).service == covering
+    covering.active = False
+    covering.save()
+    assert route_referral(area_id=area.pk, practice=here).service == oldest
+
+
+def test_the_service_routed_to_is_each_callers_own_copy(area, here):
+    only = add_service(area, "Only service")
+    first = route_referral(area_id=area.pk, practice=here).service
+    first.name = "changed by one request"
+    assert route_referral(area_id=area.pk, practice=here).service.name == only.name
 
 
 # Every way in routes by the practice (the old code sent all of these to the oldest service).

@@ -8,6 +8,7 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 from jinja2 import FileSystemLoader
+from jinja2.filters import do_indent
 from markupsafe import Markup
 
 from config import jinja2 as lw_jinja
@@ -174,9 +175,11 @@ def test_parameters_that_are_not_plain_data_are_rendered_every_time():
 
 
 def test_call_blocks_are_rendered_every_time():
+    # A fieldset is cached when called plainly; inset text, never cached at all, would not
+    # show that a {% call %} goes round the cache.
     template = env().from_string(
-        '{% from "nhsuk/components/inset-text/macro.jinja" import insetText %}'
-        "{% call insetText({}) %}Number {{ n }}{% endcall %}"
+        '{% from "nhsuk/components/fieldset/macro.jinja" import fieldset %}'
+        '{% call fieldset({"legend": {"text": "Which?"}}) %}Number {{ n }}{% endcall %}'
     )
     assert "Number 1" in template.render(n=1)
     assert "Number 2" in template.render(n=2)
@@ -213,3 +216,26 @@ def test_memory_is_bounded_by_the_html_held():
     assert cache.held == 8
     cache.render("tag", Markup, "x" * 11)  # larger than the whole budget: not kept
     assert cache.entries == {} and cache.held == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        Markup("<div>\n\n  <b>&amp;</b>\n</div>\n"),
+        Markup("one line"),
+        Markup(""),
+        Markup("a\r\nb\rc\u2028d\n\n"),
+        "x < y\n\nz & w\n",
+        "",
+    ],
+)
+@pytest.mark.parametrize("width", [0, 2, 4, "  ", "<>", Markup("&lt;")])
+@pytest.mark.parametrize("first", [False, True])
+@pytest.mark.parametrize("blank", [False, True])
+def test_indent_filter_gives_what_jinjas_gives(text, width, first, blank):
+    """Templates use ours (cheap on HTML, config/jinja2.py): the text must be Jinja's."""
+    assert env().filters["indent"] is lw_jinja.indent
+    ours = lw_jinja.indent(text, width, first, blank)
+    jinjas = do_indent(text, width, first, blank)
+    assert ours == jinjas
+    assert type(ours) is type(jinjas)

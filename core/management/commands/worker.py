@@ -10,7 +10,7 @@ from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from core import queues
+from core import orphaned_tasks, queues
 from core.background import HeartbeatThread, beat, forget_stopped_workers
 
 logger = logging.getLogger(__name__)
@@ -65,24 +65,38 @@ class Command(BaseCommand):
                     reload=False,
                     worker_id=worker_id,
                     verbosity=options["verbosity"],
-                )
+                ),
+                after_outage=lambda: orphaned_tasks.take_back_held_by(worker_id),
             )
         finally:
             heartbeat.stop()
 
 
-def run_through_outages(run) -> None:
+def run_through_outages(run, after_outage=None) -> None:
     """`run()` (db_worker's loop) again after the database goes away under it, instead of
     the process ending: connections are closed, the database is waited for with backoff,
     and the loop starts again. One warning when an outage starts and one line when it ends,
     not one per try. Only connection errors: a ProgrammingError (a migration not run) is a
-    fault a wait will not mend, and still stops the worker. The task that was running is
-    left "running"; a message's own safety net (requeue_lost_messages) picks it up."""
+    fault a wait will not mend, and still stops the worker.
+
+    The task that was running when the loop ended is left RUNNING under this worker's id,
+    and this worker keeps beating, so the sweep would never take it back: `after_outage()`
+    (the worker's take_back_held_by) runs once the database answers, before the loop starts
+    again. It is tried again, like the loop, if the database goes away once more."""
     outage_started = None
     back_at = None
     wait = OUTAGE_FIRST_WAIT
+    held = False  # the loop ended on an outage: what it claimed is not running any more
     while True:
         try:
+            if held and after_outage is not None:
+                try:
+                    after_outage()
+                except (OperationalError, InterfaceError):
+                    raise  # away again: waited for like any other outage
+                except Exception:  # the worker still runs new tasks; the held ones stay
+                    logger.exception("Worker could not give back the tasks it held")
+            held = False
             run()
             return
         except (OperationalError, InterfaceError) as error:
@@ -104,6 +118,7 @@ def run_through_outages(run) -> None:
                 break
         back_at = time.monotonic()
         logger.info("Worker has the database again after %.0f seconds", back_at - outage_started)
+        held = True
 
 
 def _close_connections() -> None:
