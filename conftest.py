@@ -66,6 +66,20 @@ def _force_login_passes_second_factor(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _process_caches_start_empty():
+    """What each process keeps for a minute or so (the synonyms, the reason map, the areas'
+    routing) starts empty in every test: otherwise one loaded by an earlier test can fall
+    due in the middle of this one, between two requests whose queries it compares."""
+    from api.fhir import reasons
+    from directory import search
+    from referrals import routing
+
+    search.forget_synonyms()
+    reasons.forget()
+    routing.forget()
+
+
+@pytest.fixture(autouse=True)
 def _task_worker_log_levels():
     """`manage.py worker --verbosity 0` in a test sets django-tasks' loggers to CRITICAL for
     the rest of the process (db_worker's configure_logging): put them back, so that a later

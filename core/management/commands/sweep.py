@@ -8,7 +8,9 @@ import threading
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
-from core.periodic import book_due
+from core.periodic import DUTIES, book_due
+
+EVERY_MINUTE = {path for path, interval in DUTIES if interval.total_seconds() <= 60}
 
 logger = logging.getLogger("core.periodic")
 
@@ -51,7 +53,9 @@ class Command(BaseCommand):
                 logger.exception("Sweep could not book duties; trying again")
                 booked = []
             if booked:
-                logger.info("Booked %s", ", ".join(booked))
+                # The every-minute duties alone are routine: not a line a minute at INFO.
+                log = logger.info if set(booked) - EVERY_MINUTE else logger.debug
+                log("Booked %s", ", ".join(booked))
             if once or stopped.wait(interval):
                 break
         close_old_connections()
