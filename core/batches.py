@@ -13,13 +13,20 @@ from django.db.models import Model, QuerySet
 
 def in_batches(queryset: QuerySet, *, size: int) -> Iterator[Model]:
     """Every row of `queryset`, in primary-key order, `size` rows per query."""
+    for rows in pages(queryset, size=size):
+        yield from rows
+
+
+def pages(queryset: QuerySet, *, size: int) -> Iterator[list[Model]]:
+    """The same rows as `in_batches`, a list of up to `size` (one query) at a time."""
     if size < 1:
         raise ValueError("size must be at least 1")
     page = queryset.order_by("pk")
     last = None
     while True:
         rows = list((page if last is None else page.filter(pk__gt=last))[:size])
-        yield from rows
+        if rows:
+            yield rows
         if len(rows) < size:
             return
         last = rows[-1].pk

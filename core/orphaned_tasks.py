@@ -39,7 +39,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from core import audit
-from core.batches import in_batches
+from core.batches import pages
 from core.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -239,15 +239,7 @@ def take_back(*, by, task: DBTaskResult, why: str) -> str | None:
 
 def _batches(queryset):
     """Every row, BATCH at a time (keyset pages: taking rows back does not shift them)."""
-    rows = in_batches(queryset.only("pk", "task_path", "started_at", "worker_ids"), size=BATCH)
-    batch = []
-    for task in rows:
-        batch.append(task)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    return pages(queryset.only("pk", "task_path", "started_at", "worker_ids"), size=BATCH)
 
 
 def _minutes(span: timedelta) -> str:
