@@ -43,12 +43,14 @@ wsgi_app = "config.wsgi:application"
 # GUNICORN_BIND replaces the whole address (e.g. 127.0.0.1:8000, or unix:/run/linkwork.sock).
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"
 
-# Processes: the usual 2 per CPU + 1. Each has a few threads, so a request waiting on the
-# database or GOV.UK Notify does not hold up the next one. Each thread keeps its own
+# Processes: the usual 2 per CPU + 1. Each has two threads, so a request waiting on the
+# database or GOV.UK Notify does not hold up the next one; more threads than that queue on
+# the process's GIL (bench/README.md: at a county's peak x10, p95 315 ms with 4 threads,
+# 208 ms with 2, 589 ms with 1). Each thread keeps its own
 # database connection (DATABASE_CONN_MAX_AGE): PostgreSQL needs workers × threads
 # connections per web process, plus one per background worker and the sweep.
 workers = _int("GUNICORN_WORKERS", 2 * _cpus() + 1)
-threads = _int("GUNICORN_THREADS", 4)
+threads = _int("GUNICORN_THREADS", 2)
 worker_class = "gthread"
 
 # A request that takes longer than this is killed (and logged) rather than tying up a thread

@@ -10,7 +10,12 @@ Django's test client (the whole middleware stack, no network), one at a time. Pr
   sealed into the hash chain, `core.audit_chain`), as the median over the timed POSTs;
 - the time per POST, p50 and p95 in ms, wall and this process's CPU, as deployed, and with
   the after-commit sealing left to the periodic sweep (to show what it costs). On a busy
-  machine the wall time includes waiting for a core; the CPU time is what a POST costs one.
+  machine the wall time includes waiting for a core; the CPU time is what a POST costs one;
+- on PostgreSQL, the CPU the server's backend process spent per POST (its utime + stime
+  from /proc/<pg_backend_pid()>/stat, read before and after each POST: the bench must run
+  on the database's machine as a user allowed to read it, root or postgres), so that both
+  halves of a POST's cost are measured. Clock ticks are coarse (10 ms), so its mean over
+  the timed POSTs is shown, not quantiles.
 
     .venv/bin/python bench/fhir_post_bench.py                       # SQLite
     .venv/bin/python bench/fhir_post_bench.py --posts 500 \\
@@ -44,14 +49,20 @@ def main():
     parser.add_argument(
         "--database-url",
         default="",
-        help=f"PostgreSQL URL (a database with the size appended is made); default SQLite in "
+        help=f"PostgreSQL URL (a database with the size appended is made; Django's database "
+        f"OPTIONS may follow ?, as dj-database-url reads them); default SQLite in "
         f"{SQLITE_PATTERN}",
     )
     parser.add_argument(
         "--profile", action="store_true", help="cProfile the timed POSTs; print the top 30"
     )
     args = parser.parse_args()
-    url = fresh_database(args.database_url, args.referrals, sqlite_path=SQLITE_PATTERN)
+    # Options after "?" (like server_side_binding=true) are Django's, not the server's: the
+    # database is made without them and the app connects with them.
+    base, _, options = args.database_url.partition("?")
+    url = fresh_database(base, args.referrals, sqlite_path=SQLITE_PATTERN)
+    if options:
+        url += f"?{options}"
     env = production_env(url)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     result = subprocess.run(
@@ -189,22 +200,36 @@ def child(args: dict):
         after.append(len(captured.captured_queries))
     audit._seal = real_seal
 
+    measure_backend = _backend_readable(connection)
+
     def timed(count):
         # Wall time, and this process's CPU time: on a busy machine the first waits for the
         # others, the second is what a POST costs a core (the figure the load goal needs).
+        # The database backend's CPU is summed (ticks are too coarse for one POST), over the
+        # POSTs served by the backend they started with (the connection is renewed at times:
+        # a backend that has gone cannot be read).
         wall, cpu = [], []
+        backend_ms, backend_posts = 0.0, 0
         for body in bodies(count):
+            stat = _backend_stat(connection) if measure_backend else None
+            backend_begun = _backend_cpu_ms(stat) if stat else None
             begun, begun_cpu = time.perf_counter(), time.process_time()
             post(body)
             wall.append((time.perf_counter() - begun) * 1000)
             cpu.append((time.process_time() - begun_cpu) * 1000)
-        return wall, cpu
+            if stat and connection.connection is not None and _backend_stat(connection) == stat:
+                backend_ms += _backend_cpu_ms(stat) - backend_begun
+                backend_posts += 1
+        backend = backend_ms / backend_posts if backend_posts else None
+        return wall, cpu, backend
 
     if args["profile"]:
         import cProfile
         import pstats
 
-        profiler = cProfile.Profile()
+        # This process's CPU, not the wall clock: time spent waiting for the database (or
+        # for a core, on a busy machine) is not what a POST costs here.
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         timed(args["posts"])
         profiler.disable()
@@ -231,11 +256,47 @@ def child(args: dict):
         f"queries per POST: {statistics.median(inside):.0f} in the request's transaction "
         f"(max {max(inside)}), + {statistics.median(after):.0f} after commit (audit sealing)"
     )
-    for label, (wall, cpu) in (
+    for label, (wall, cpu, backend) in (
         ("as deployed", deployed),
         ("sealing left to the sweep", unsealed),
     ):
-        print(f"ms per POST, {label + ':':<27} wall {quantiles(wall)} | CPU {quantiles(cpu)}")
+        line = f"ms per POST, {label + ':':<27} wall {quantiles(wall)} | CPU {quantiles(cpu)}"
+        if backend is not None:
+            line += f" | PostgreSQL backend CPU mean {backend:5.1f}"
+        print(line)
+
+
+def _backend_readable(connection) -> bool:
+    """Whether this process can read the PostgreSQL backend's /proc/<pid>/stat (the same
+    machine, as root or postgres); never on SQLite."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    if pid != connection.connection.info.backend_pid:
+        sys.exit("pg_backend_pid() and the connection's backend_pid disagree")
+    try:
+        _backend_cpu_ms(_backend_stat(connection))
+    except OSError:
+        print(f"(cannot read /proc/{pid}/stat: the PostgreSQL backend's CPU is not measured)")
+        return False
+    return True
+
+
+def _backend_stat(connection) -> Path:
+    """/proc/<pid>/stat of the backend serving `connection` (opened if need be), as
+    pg_backend_pid() names it; psycopg knows it without a round trip."""
+    connection.ensure_connection()
+    return Path(f"/proc/{connection.connection.info.backend_pid}/stat")
+
+
+def _backend_cpu_ms(path: Path) -> float:
+    # Fields after the command name (which is in brackets and may hold spaces): utime and
+    # stime are the 14th and 15th of the whole line, the 12th and 13th after it.
+    fields = path.read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -236,6 +236,7 @@ def _pages() -> dict:
     from accounts.models import User
     from core.permissions import Role
     from directory.models import Location, Service
+    from organisations.models import Organisation
     from referrals.models import Referral
     from referrals.states import Status
     from tests.second_factor import force_login
@@ -273,13 +274,32 @@ def _pages() -> dict:
         .order_by("-n")
         .first()["city"]
     )
+    # The GP pages of the load mix: a referrer of the practice that has sent the most, their
+    # sent list and the one of their referrals with the most to show (events the GP sees).
+    practice = Organisation.objects.annotate(sent=Count("referrals_sent")).order_by("-sent").first()
+    gp = User.objects.filter(role=Role.REFERRER, organisation=practice, is_active=True).first()
+    if gp is None:  # the generated world has no GPs: one for the busiest practice
+        gp = User.objects.create(
+            email="gp@bench.linkwork.test",
+            full_name="Bench GP",
+            organisation=practice,
+            role=Role.REFERRER,
+            job_title=Role.REFERRER.label,
+        )
+    gp_referral = (
+        Referral.objects.filter(referring_organisation=gp.organisation_id)
+        .annotate(n_events=Count("events"))
+        .order_by("-n_events")
+        .first()
+    )
     need = "loneliness"
     public = Client(raise_request_exception=False)
     clients = {}
-    for who, user in (("lead", lead), ("worker", worker)):
+    for who, user in (("lead", lead), ("worker", worker), ("gp", gp)):
         clients[who] = Client(raise_request_exception=False)
         force_login(clients[who], user)
     search = f"/find/?postcode={district}&q=group&radius=10" + (f"&needs={need}" if need else "")
+    api_search = f"/api/v1/activities/search?postcode={district}&q=group&needs={need}"
     return {
         "cases": [
             ("/find/ empty form", public, "/find/"),
@@ -287,6 +307,9 @@ def _pages() -> dict:
             ("triage queue (team lead)", clients["lead"], "/referrals/triage/"),
             ("caseload (link worker)", clients["worker"], "/cases/"),
             ("case page (link worker)", clients["worker"], f"/cases/{case.pk}/"),
+            ("GP sent list (GP)", clients["gp"], "/referrals/"),
+            ("GP referral (GP)", clients["gp"], f"/referrals/{gp_referral.pk}/"),
+            ("API search", public, api_search),
         ],
         "describe": [
             f"directory: {Service.objects.count():,} activities; search: {search}",
@@ -295,6 +318,8 @@ def _pages() -> dict:
             f"{Referral.objects.filter(status=Status.ACCEPTED).count():,} awaiting allocation",
             f"link worker: {worker.full_name}, {worker.open} open cases; case: {case.pk} "
             f"({case.n_events} events)",
+            f"GP: {gp.full_name}, {practice.sent:,} referrals sent by the practice; referral: "
+            f"{gp_referral.pk} ({gp_referral.n_events} events)",
         ],
     }
 

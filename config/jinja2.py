@@ -25,7 +25,8 @@ from jinja2.filters import do_indent
 from jinja2.runtime import Macro
 from markupsafe import Markup
 
-from core import background, presenters
+from core import background, layout, presenters
+from core.ids import url_by_id
 from onward import presenters as onward_presenters
 
 # Rendered NHS.UK components kept per process (see `ComponentCache`): enough for every form
@@ -140,9 +141,11 @@ def environment(**options):
     env.component_cache = ComponentCache(COMPONENT_CACHE_SIZE)
     env.globals.update(
         url=url,
+        url_by_id=url_by_id,
         static=static,
         get_messages=get_messages,
-        navigation=presenters.navigation,
+        navigation=layout.navigation,
+        page_header=layout.header,
         background_warning=background.staff_warning,
         status_tag=presenters.status_tag,
         due_label=presenters.due_label,

@@ -119,6 +119,8 @@ TEMPLATE_BYTECODE_DIR = get_env("LINKWORK_TEMPLATE_BYTECODE_DIR", "")
 # one per request) and checks it is still alive before reusing it, so a request does not pay
 # for a new PostgreSQL connection and a restarted database costs one failed check, not errors.
 DATABASE_CONN_MAX_AGE = get_int("DATABASE_CONN_MAX_AGE", 60)
+DATABASE_PREPARED_STATEMENTS = get_bool("DATABASE_PREPARED_STATEMENTS", default=True)
+DATABASE_PREPARE_THRESHOLD = get_int("DATABASE_PREPARE_THRESHOLD", 2)
 
 
 def _database(url: str) -> dict:
@@ -131,6 +133,14 @@ def _database(url: str) -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+    elif config["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
+        # Server-side binding lets psycopg prepare a statement the connection has run
+        # DATABASE_PREPARE_THRESHOLD times: PostgreSQL then skips parsing and planning it again.
+        # Off behind a pooler in transaction mode (PgBouncer before 1.21), which cannot keep
+        # a session's prepared statements.
+        config.setdefault("OPTIONS", {})
+        config["OPTIONS"]["server_side_binding"] = True
+        config["OPTIONS"]["prepare_threshold"] = DATABASE_PREPARE_THRESHOLD
     return config
 
 

@@ -46,6 +46,10 @@ def record_list_view(*, by, verb, person_ids: Iterable, **detail) -> AuditEvent:
     transaction: the row is sealed when it commits, and its seal covers the people on it
     (outside a transaction, as a list page runs, it would be sealed before they are added)."""
     people = list(dict.fromkeys(pid for pid in person_ids if pid is not None))
+    if not people:
+        # One row and nothing to add to it: its INSERT is a transaction of its own, without
+        # the BEGIN and COMMIT around it (an empty caseload, a search that found no one).
+        return _write(AuditEvent.Kind.VIEW, by, verb, None, None, "", {**detail, "shown": 0})
     with transaction.atomic():
         event = _write(
             AuditEvent.Kind.VIEW, by, verb, None, None, "", {**detail, "shown": len(people)}

@@ -8,6 +8,8 @@ import os
 import time
 import uuid
 
+from django.urls import reverse
+
 
 def uuid7() -> uuid.UUID:
     unix_ms = time.time_ns() // 1_000_000
@@ -18,3 +20,14 @@ def uuid7() -> uuid.UUID:
     value |= 0b10 << 62  # variant
     value |= rand & ((1 << 62) - 1)
     return uuid.UUID(int=value)
+
+
+_ANY_ID = uuid.UUID(int=0)
+
+
+def url_by_id(view_name: str, kwarg: str = "pk"):
+    """A function giving `view_name`'s URL for an id: reversed once, the id put in its place.
+    A list page links every row to its own page, and reversing a URL per row cost more than
+    the rest of the row."""
+    before, after = reverse(view_name, kwargs={kwarg: _ANY_ID}).split(str(_ANY_ID))
+    return lambda id: f"{before}{id}{after}"

@@ -167,10 +167,14 @@ def _create_referral(
     if details.nhs_number:
         # Locked first, then its open referrals read: a second referral of them waits here
         # until the first commits, and then sees it.
-        known = (
-            Person.objects.select_for_update()
-            .filter(area_id=area_id, nhs_number=details.nhs_number)
-            .first()
+        # At most one (unique in the area): no ORDER BY, which first() would add.
+        known = next(
+            iter(
+                Person.objects.select_for_update().filter(
+                    area_id=area_id, nhs_number=details.nhs_number
+                )[:1]
+            ),
+            None,
         )
         same = Q(referred_nhs_number=details.nhs_number)
         if known:
@@ -179,7 +183,7 @@ def _create_referral(
             service, referring_organisation, same, episode_of=[known.pk] if known else []
         )
         if own:
-            raise DuplicateReferral(own)
+            raise DuplicateReferral(_whole(own))
     else:
         # No NHS number: the same family name, date of birth and postcode is only a likely
         # match (twins share all three), so it is never joined to that person's record. As
@@ -196,7 +200,7 @@ def _create_referral(
             service, referring_organisation, Q(person__in=matches), episode_of=None
         )
         if own and not confirmed_new_person:
-            raise PossibleDuplicatePerson(own)
+            raise PossibleDuplicatePerson(_whole(own))
 
     if duplicate_of:
         # Someone else's open episode, probably of this person. Take the referral, but keep it
@@ -302,8 +306,14 @@ def _open_referrals(service, organisation, same: Q, *, episode_of) -> tuple:
     if episode_of == []:
         # Nobody's episode to find: only the organisation's own held duplicates matter.
         same &= Q(referring_organisation=organisation)
-    # Usually none; a person is read only for a refusal's message (fewer joins to build).
-    rows = list(Referral.objects.open().filter(same, service=service).order_by("received_at", "pk"))
+    # Usually none, so only what decides is read (a shorter statement, on every referral); a
+    # person is read only for a refusal's message (fewer joins to build).
+    rows = list(
+        Referral.objects.open()
+        .filter(same, service=service)
+        .order_by("received_at", "pk")
+        .only("id", "person_id", "referring_organisation_id", "possible_duplicate_of_id")
+    )
     for row in rows:
         row.service = service  # the one asked about: already in hand
     own = next(
@@ -320,6 +330,14 @@ def _open_referrals(service, organisation, same: Q, *, episode_of) -> tuple:
         None,
     )
     return own, episode
+
+
+def _whole(row: Referral) -> Referral:
+    """An open referral `_open_referrals` found, read whole for a refusal (rare), whose
+    message and page show it: once, rather than field by field."""
+    referral = Referral.objects.get(pk=row.pk)
+    referral.service = row.service  # the one asked about: already in hand
+    return referral
 
 
 def _contact_fields(details: PersonDetails) -> dict:

@@ -52,6 +52,37 @@ class ReferralQuerySet(models.QuerySet):
             "person", "allocated_to", "referring_organisation"
         ).prefetch_related("needs")
 
+    def sent_rows(self):
+        """Rows of the referrer's sent list: the few columns it shows, as named tuples
+        (no model instances; `person_id` for the read audit). `needs_by_referral` gives
+        their reasons."""
+        return self.values_list(
+            "pk",
+            "person_id",
+            "person__given_name",
+            "person__family_name",
+            "referred_nhs_number",
+            "person__nhs_number",
+            "received_at",
+            "status",
+            named=True,
+        )
+
+
+def needs_by_referral(referral_ids) -> dict:
+    """{referral id: [need label, …]} in the needs' own order (as `referral.needs.all()`)."""
+    from referrals.models import Referral
+
+    labels: dict = {}
+    rows = (
+        Referral.needs.through.objects.filter(referral_id__in=referral_ids)
+        .order_by("need__position", "need__label")
+        .values_list("referral_id", "need__label")
+    )
+    for referral_id, label in rows:
+        labels.setdefault(referral_id, []).append(label)
+    return labels
+
 
 class PersonQuerySet(models.QuerySet):
     def visible_to(self, user):

@@ -66,13 +66,14 @@ def _authenticate(request) -> ApiClient:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or len(header) < 20:
         raise FhirError.one(401, "login", "Send the API client's token: Authorization: Bearer …")
-    client = (
-        ApiClient.objects.select_related("organisation")
-        .filter(token_hash=ApiClient.hash(header[7:].strip()), revoked_at__isnull=True)
-        .first()
-    )
-    if client is None:
-        raise FhirError.one(401, "login", "Unknown or revoked token")
+    # get(), not first(): the hash is unique, and first() would order by the organisation's
+    # name (the model's ordering), a sort and a longer statement on every request.
+    try:
+        client = ApiClient.objects.select_related("organisation").get(
+            token_hash=ApiClient.hash(header[7:].strip()), revoked_at__isnull=True
+        )
+    except ApiClient.DoesNotExist:
+        raise FhirError.one(401, "login", "Unknown or revoked token") from None
     actions.touch(client)
     return client
 

@@ -1,17 +1,15 @@
 import uuid
 
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts import lifecycle
 from accounts.models import User
-from casework.queries import workers_with_caseload
+from casework.queries import caseload_rows, workers_with_caseload
 from core import audit
 from core.pagination import paginate_people
 from core.permissions import Permission, Role, has_permission, require_permission
-from referrals.models import Referral
 
 
 def caseload(request):
@@ -27,26 +25,7 @@ def caseload(request):
             pk=_uuid_or_404(request.GET["worker"]),
         )
     today = timezone.localdate()
-    cases = (
-        Referral.objects.visible_to(request.user)
-        .caseload_of(worker)
-        .for_list()
-        .annotate(
-            questionnaires_due=Count(
-                "questionnaire_requests",
-                filter=Q(
-                    questionnaire_requests__status__in=["due", "sent"],
-                    questionnaire_requests__due_on__lte=today,
-                ),
-                distinct=True,
-            ),
-            open_alerts=Count(
-                "safety_alerts",
-                filter=Q(safety_alerts__acknowledged_at__isnull=True),
-                distinct=True,
-            ),
-        )
-    )
+    cases = caseload_rows(request.user, worker, today)
     return render(
         request,
         "casework/caseload.jinja",

@@ -32,14 +32,18 @@ def _verified(request, link) -> bool:
 
 def _next_unanswered(questionnaire):
     """(instrument code, question number) of the first question not yet answered."""
-    answered = {r.instrument: r for r in questionnaire.responses.all()}
+    # Only what is answered or skipped: not whole responses (scores, bands, history).
+    answered = {
+        code: (answers, skipped)
+        for code, answers, skipped in questionnaire.responses.values_list(
+            "instrument", "answers", "skipped"
+        )
+    }
     for code in questionnaire.instruments:
         instrument = instruments.get(code)
         response = answered.get(code)
         for item in instrument.items:
-            if not response or (
-                item.key not in response.answers and item.key not in response.skipped
-            ):
+            if not response or (item.key not in response[0] and item.key not in response[1]):
                 return code, item.number
     return None, None
 
@@ -97,7 +101,8 @@ def question(request, token, code, number):
     if not 1 <= number <= len(instrument.items):
         return _unusable(request, status=404)
     item = instrument.items[number - 1]
-    existing = questionnaire.responses.filter(instrument=code).first()
+    # A form sent shows what was sent: the saved answer is read only for a form not sent.
+    existing = None if request.POST else questionnaire.responses.filter(instrument=code).first()
     form = QuestionForm(
         request.POST or None,
         instrument=instrument,
@@ -122,7 +127,7 @@ def question(request, token, code, number):
         )
         if item.risk_from is not None and response.alerts.filter(item=item.key).exists():
             return redirect("outcomes:answer_support", token=token)
-        questionnaire.refresh_from_db()
+        # What comes next is read from the responses themselves (`_next_unanswered`).
         return _continue(request, token, questionnaire)
     position, total = _position(questionnaire, code, number)
     return render(
