@@ -8,7 +8,7 @@ from core.pagination import paginate_people
 from core.permissions import Permission, require_permission
 from outcomes import message_back
 from referrals.loaders import get_referral_for
-from referrals.models import Referral, ReferralEvent
+from referrals.models import Person, Referral, ReferralEvent
 from referrals.queries import needs_by_referral
 
 # What a referrer sees of the episode: where it is, not the casework notes.
@@ -18,11 +18,14 @@ REFERRER_EVENT_KINDS = [ReferralEvent.Kind.RECEIVED, ReferralEvent.Kind.STATUS]
 @dataclass(frozen=True, slots=True)
 class SentRow:
     url: str
-    name: str
+    given_name: str
+    family_name: str
     nhs_number: str
     received_at: datetime
     needs: list[str]
     status: str
+
+    full_name = Person.full_name  # the person's own rule, so the list cannot drift from it
 
 
 def sent_referrals(request):
@@ -38,7 +41,8 @@ def _sent_rows(page) -> list[SentRow]:
     return [
         SentRow(
             url=detail(r.pk),
-            name=f"{r.person__given_name} {r.person__family_name}",
+            given_name=r.person__given_name,
+            family_name=r.person__family_name,
             nhs_number=r.referred_nhs_number or r.person__nhs_number,
             received_at=r.received_at,
             needs=needs.get(r.pk, []),
