@@ -62,15 +62,19 @@ demo: install
 # settings from the environment (or the file LINKWORK_ENV_FILE names), checked with
 # check --deploy; migrations once; then the web server on $(PORT), a worker for each queue
 # and the periodic sweep. Ctrl+C stops them all.
+# make serve PORT=… (or PORT in the environment) wins; otherwise PORT comes from the settings
+# file (LINKWORK_ENV_FILE or .env), as gunicorn.conf.py reads it, and make must not mask it.
+SERVE_PORT := $(if $(filter command line environment,$(origin PORT)),$(PORT))
+
 serve:
 	@test -x .venv/bin/python -a -d static_build || { echo "Run make install first (it builds the Python environment and static_build/)"; exit 1; }
 	docker/entrypoint.sh migrate
 	@# Collected afresh at each start, so the files served are those of this checkout.
 	.venv/bin/python manage.py collectstatic --no-input --verbosity 0
 	@echo ""
-	@echo "linkwork: web on port $(PORT), workers for the default and bulk queues, the periodic sweep   (Ctrl+C to stop)"
+	@echo "linkwork: web on port $(or $(SERVE_PORT),\$$PORT of the settings (default 8000)), workers for the default and bulk queues, the periodic sweep   (Ctrl+C to stop)"
 	@trap 'kill 0' EXIT; \
-	export PORT=$(PORT) LINKWORK_MIGRATE=0; \
+	export LINKWORK_MIGRATE=0 $(if $(SERVE_PORT),PORT=$(SERVE_PORT)); \
 	docker/entrypoint.sh worker --queue-name default & \
 	docker/entrypoint.sh worker --queue-name bulk & \
 	docker/entrypoint.sh sweep & \

@@ -9,11 +9,14 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import ValidationError
 
-from api.params import BadParameters, Params
-from directory.search import DAYS, search
-from directory.search import Query as SearchQuery
-from geography.lookup import PostcodeError, locate
-from referrals.models import Need
+from api.params import BadParameters
+from directory.query_params import ELIGIBILITY_GROUPS, parse_query
+from directory.search import search
+
+GROUPS_HELP = (
+    f"Groups the person is in, repeatable: {', '.join(ELIGIBILITY_GROUPS)}. Given, "
+    "activities only for a group they are not in are left out."
+)
 
 api = NinjaAPI(title="linkwork API", version="1", urls_namespace="api-v1", description=__doc__)
 
@@ -24,11 +27,18 @@ class SearchResultOut(Schema):
     score: float
     distance_km: float | None
     reasons: list[str]
+    description: str
+
+
+class NearMissOut(SearchResultOut):
+    does_not_fit: list[str]
 
 
 class SearchOut(Schema):
     results: list[SearchResultOut]
     total: int
+    place: dict | None = None
+    near_misses: list[NearMissOut] | None = None
 
 
 class ProblemOut(Schema):
@@ -57,9 +67,14 @@ def invalid(request, error: ValidationError):
 @api.get(
     "/activities/search",
     response={200: SearchOut, 400: ErrorOut},
+    # `near_misses` is in the response only when asked for.
+    exclude_unset=True,
     summary="Search and match community activities",
     description="Ranked activities with the reasons for each. `service_id` is the Open "
-    "Referral service id. Bad parameters give 400 naming each one.",
+    "Referral service id. Bad parameters give 400 naming each one. `place` is the place "
+    'searched around when it came from the words (`{"name": "Daventry", "from": '
+    '"words"}`), else null. With `include_near=true`, `near_misses` lists the nearly '
+    "fitting activities after the matches, each with `does_not_fit`.",
 )
 def activities_search(
     request: HttpRequest,
@@ -76,60 +91,56 @@ def activities_search(
     wheelchair: str | None = None,
     age: str | None = None,
     limit: str | None = Query(None, description="1 to 100; default 20"),
+    include_near: str | None = Query(
+        None, description="true: also list the nearly fitting activities, apart"
+    ),
+    sex: str | None = Query(
+        None, description="female or male: activities only for the other sex are left out"
+    ),
+    groups: list[str] = Query(
+        [],
+        description=GROUPS_HELP,
+    ),
 ):
-    p = Params()
-    known = set(Need.objects.filter(active=True).values_list("code", flat=True))
-    for code in needs:
-        if code not in known:
-            p.fail("needs", f"unknown need {code!r}; use one of {', '.join(sorted(known))}")
-    latitude = p.number("lat", lat, low=-90, high=90)
-    longitude = p.number("lon", lon, low=-180, high=180)
-    if (latitude is None) != (longitude is None) and not p.errors:
-        p.fail("lat" if latitude is None else "lon", "give lat and lon together")
-    if postcode:
-        if latitude is not None:
-            p.fail("postcode", "give a postcode or lat/lon, not both")
-        else:
-            try:
-                place = locate(postcode)
-                latitude, longitude = place.latitude, place.longitude
-            except PostcodeError as error:
-                p.fail("postcode", str(error))
-    day_list = [d.strip().lower() for d in (days or "").split(",") if d.strip()]
-    for day in day_list:
-        if day not in DAYS:
-            p.fail("days", f"{day!r} is not a day; use {','.join(DAYS)}")
-    start, end = p.clock("from", from_), p.clock("to", to)
-    if start and end and start >= end:
-        p.fail("to", "must be after from")
-    query = SearchQuery(
-        needs=needs,
-        text=q[:200],
-        latitude=latitude,
-        longitude=longitude,
-        radius_km=p.number("radius_km", radius_km, low=0.1, high=50, default=10.0),
-        days=day_list,
-        from_time=start,
-        to_time=end,
-        free_only=p.boolean("free_only", free_only),
-        wheelchair=p.boolean("wheelchair", wheelchair),
-        age=p.number("age", age, low=0, high=120, whole=True),
-        limit=p.number("limit", limit, low=1, high=100, whole=True, default=20),
+    query = parse_query(
+        {
+            "q": q,
+            "needs": needs,
+            "postcode": postcode,
+            "lat": lat,
+            "lon": lon,
+            "radius_km": radius_km,
+            "days": days,
+            "from": from_,
+            "to": to,
+            "free_only": free_only,
+            "wheelchair": wheelchair,
+            "age": age,
+            "limit": limit,
+            "include_near": include_near,
+            "sex": sex,
+            "groups": groups,
+        }
     )
-    if not (query.needs or query.text or latitude is not None) and not p.errors:
-        p.fail("q", "give at least one of q, needs, postcode or lat/lon")
-    p.check()
     result = search(query)
-    return {
-        "results": [
-            {
-                "service_id": str(m.service_id),
-                "name": m.name,
-                "score": m.score,
-                "distance_km": m.distance_km,
-                "reasons": m.reasons,
-            }
-            for m in result.matches
-        ],
+    body = {
+        "results": [_listing(m) for m in result.matches],
         "total": result.total,
+        "place": result.place,
+    }
+    if query.include_near:
+        body["near_misses"] = [
+            {**_listing(m), "does_not_fit": m.does_not_fit} for m in result.near_misses
+        ]
+    return body
+
+
+def _listing(m) -> dict:
+    return {
+        "service_id": str(m.service_id),
+        "name": m.name,
+        "score": m.score,
+        "distance_km": m.distance_km,
+        "reasons": m.reasons,
+        "description": m.description,
     }

@@ -112,6 +112,7 @@ def navigation(request) -> list[dict]:
     if has_permission(user, Permission.DIRECTORY_EDIT):
         items.append(("Directory changes", "directory_manage:editor_changes"))
         items.append(("Synonyms", "directory_manage:synonyms"))
+        items.append(("Taxonomy terms", "directory_manage:taxonomies"))
     if has_permission(user, Permission.DIRECTORY_VIEW):
         items.append(("Activities", "directory:find"))
     if any(

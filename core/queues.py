@@ -11,7 +11,8 @@ waits (docs/operations.md, "Queues").
   safety net that re-queues lost messages, taking back tasks a dead worker held, and sealing
   the audit trail (quick, and due within a minute).
 - BULK ("bulk"): checking and importing a CSV of referrals, the Figures refresh and
-  nightly rebuild, the directory's freshness review, housekeeping (forgetting old sign-in
+  nightly rebuild, the directory's freshness review, re-indexing the listings of a newly
+  mapped taxonomy term, housekeeping (forgetting old sign-in
   tries, reviewing unused accounts, retention).
 """
 

@@ -15,8 +15,10 @@ from django.utils import timezone
 from accounts.models import User
 from core import audit
 from core.errors import ActionError, ConcurrentChange
+from core.ids import uuid7
 from core.permissions import Permission, Role, require_permission
 from directory import listing_fields, search_index
+from directory.listing_fields import NEEDS_TAXONOMY
 from directory.models import (
     CostOption,
     Language,
@@ -28,9 +30,17 @@ from directory.models import (
     Service,
     ServiceAtLocation,
     Synonym,
+    Taxonomy,
     TaxonomyTerm,
 )
-from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
+from directory.records import (
+    CostRecord,
+    LocationRecord,
+    ScheduleRecord,
+    ServiceRecord,
+    TaxonomyRecord,
+    TermRecord,
+)
 from directory.search import forget_synonyms
 
 BATCH = 1000
@@ -56,10 +66,13 @@ SERVICE_FIELDS = [
 @transaction.atomic
 def save_services(*, by, area, records: list[ServiceRecord], progress=None) -> dict:
     """Insert or update each listing by id (ids from a feed are kept), replacing its
-    locations, schedules, costs, languages and terms. All or nothing."""
+    locations, schedules, costs, languages and terms. All or nothing. The feed's own
+    taxonomies and terms are stored first (`save_terms`); what they could not keep (a
+    parent not in the feed) is in the result's "warnings"."""
+    warnings = _save_terms(area, records)
     needs_terms = {
         t.need.code: t.pk
-        for t in TaxonomyTerm.objects.filter(taxonomy__name="linkwork-needs").select_related("need")
+        for t in TaxonomyTerm.objects.filter(taxonomy__name=NEEDS_TAXONOMY).select_related("need")
     }
     known_terms = set(TaxonomyTerm.objects.values_list("id", flat=True))
     created = updated = 0
@@ -69,8 +82,162 @@ def save_services(*, by, area, records: list[ServiceRecord], progress=None) -> d
         created, updated = created + c, updated + u
         if progress:
             progress(len(chunk))
-    audit.record_change(by=by, verb="save_services", created=created, updated=updated, area=area.pk)
-    return {"created": created, "updated": updated}
+    audit.record_change(
+        by=by,
+        verb="save_services",
+        created=created,
+        updated=updated,
+        area=area.pk,
+        **({"warnings": warnings} if warnings else {}),
+    )
+    return {"created": created, "updated": updated, "warnings": warnings}
+
+
+def _save_terms(area, records: list[ServiceRecord]) -> list[str]:
+    """Create or update the feed's own terms, and their taxonomies, by id. Never a term's
+    need (that is the editors' mapping), never linkwork's needs, never a term or taxonomy
+    another area's feed brought (those are linked as they are)."""
+    terms: dict[UUID, TermRecord] = {}
+    for r in records:
+        for term in r.terms:
+            terms.setdefault(term.id, term)
+    if not terms:
+        return []
+    warnings: list[str] = []
+    existing = {
+        t.id: t
+        for t in TaxonomyTerm.objects.select_for_update()
+        .select_related("taxonomy")
+        .filter(id__in=list(terms))
+    }
+    ours = {}  # id -> the row this import keeps (made or updated)
+    taxonomies: dict = {}
+    for term in terms.values():
+        row = existing.get(term.id)
+        if row is None:
+            key = term.taxonomy.id or term.taxonomy.name
+            if key not in taxonomies:
+                taxonomies[key] = _save_taxonomy(area, term.taxonomy, warnings)
+            taxonomy = taxonomies[key]
+        else:
+            taxonomy = row.taxonomy
+            if taxonomy.name == NEEDS_TAXONOMY:
+                continue
+            if taxonomy.area_id not in (None, area.pk):
+                _share(taxonomy, warnings)
+            if taxonomy.area_id != area.pk:
+                continue  # shared: linked as it is
+        code = term.code or str(term.id)
+        clash = TaxonomyTerm.objects.filter(taxonomy=taxonomy, code=code).exclude(id=term.id)
+        if clash.exists():
+            raise ActionError(
+                f"Term {term.id} ({term.name}): code {code!r} is already used by another term "
+                f"of {taxonomy.name}"
+            )
+        if row is None:
+            row = TaxonomyTerm.objects.create(
+                id=term.id,
+                taxonomy=taxonomy,
+                code=code,
+                name=term.name,
+                description=term.description,
+            )
+        else:
+            TaxonomyTerm.objects.filter(pk=row.pk).update(
+                code=code, name=term.name, description=term.description
+            )
+        ours[term.id] = row
+    # A parent already known (say, a term that tags none of this feed's listings) stays.
+    parents = dict(
+        TaxonomyTerm.objects.filter(
+            id__in=[t.parent_id for t in terms.values() if t.parent_id]
+        ).values_list("id", "parent_id")
+    )
+    known_parents = set(parents)
+    parents.update({t.id: t.parent_id for t in terms.values()})
+    for term_id in ours:
+        term = terms[term_id]
+        parent = term.parent_id
+        if parent is not None and parent not in terms and parent not in known_parents:
+            warnings.append(
+                f"Term {term.name!r} ({term.id}): its parent {parent} is not in the feed (nor "
+                "known already), so it was imported without one"
+            )
+            parent = None
+        elif parent is not None and _loops(term.id, parents):
+            warnings.append(
+                f"Term {term.name!r} ({term.id}): its parents lead back to itself, so it was "
+                "imported without one"
+            )
+            parent = None
+        TaxonomyTerm.objects.filter(pk=term_id).update(parent_id=parent)
+    return warnings
+
+
+def _loops(term_id, parents) -> bool:
+    seen = {term_id}
+    at = parents.get(term_id)
+    while at is not None:
+        if at in seen:
+            return True
+        seen.add(at)
+        at = parents.get(at)
+    return False
+
+
+def _save_taxonomy(area, record: TaxonomyRecord, warnings: list[str]) -> Taxonomy:
+    """The taxonomy a new term goes in: by the feed's id, else by name, else the area's own
+    catch-all. Only the area's own taxonomies are changed."""
+    if record.id is not None:
+        row = Taxonomy.objects.select_for_update().filter(pk=record.id).first()
+    elif record.name:
+        row = Taxonomy.objects.select_for_update().filter(name=record.name).first()
+    else:
+        row = Taxonomy.objects.select_for_update().filter(name=_catch_all(area)).first()
+    if row is not None and row.name == NEEDS_TAXONOMY:
+        raise ActionError(f"The {NEEDS_TAXONOMY} taxonomy holds linkwork's needs only")
+    if row is not None and row.area_id != area.pk:
+        if row.area_id is not None:
+            _share(row, warnings)
+        return row
+    name = record.name or _catch_all(area)
+    if row is None:
+        row = Taxonomy(id=record.id or uuid7(), area=area)
+    if row.name != name and not Taxonomy.objects.filter(name=name).exclude(pk=row.pk).exists():
+        row.name = name
+    elif row._state.adding:
+        row.name = _free_name(name)
+    row.description = record.description or row.description
+    row.uri = record.uri or row.uri
+    row.version = record.version or row.version
+    row.save()
+    return row
+
+
+def _share(taxonomy: Taxonomy, warnings: list[str]) -> None:
+    # Terms are one row each, whoever's feed names them: a mapping made by the first area
+    # would change this area's search too, so neither area keeps it.
+    if Taxonomy.objects.filter(pk=taxonomy.pk, area__isnull=False).update(area=None):
+        warnings.append(
+            f"Taxonomy {taxonomy.name!r} is now used by two areas' feeds: it is shared, and "
+            "only the installation's administrators map its terms to needs from now on"
+        )
+    taxonomy.area_id = None
+
+
+def _catch_all(area) -> str:
+    return f"{area.name} feed terms"[:100]
+
+
+def _free_name(name: str) -> str:
+    """Taxonomy names are unique: another taxonomy's name gets " (imported)" (and a number
+    if that is taken too)."""
+    for n in range(1, 100):
+        suffix = " (imported)" if n == 1 else f" (imported {n})"
+        candidate = name[: 100 - len(suffix)] + suffix
+        if not Taxonomy.objects.filter(name=candidate).exists():
+            return candidate
+    raise ActionError(f"Too many taxonomies are called {name!r}")
 
 
 def _save_chunk(area, chunk, needs_terms, known_terms):
@@ -161,10 +328,10 @@ def _save_chunk(area, chunk, needs_terms, known_terms):
     links = []
     for r in chunk:
         term_ids = {needs_terms[c] for c in r.need_codes if c in needs_terms}
-        unknown = [t for t in r.term_ids if t not in known_terms]
+        unknown = [t for t in [*r.term_ids, *(t.id for t in r.terms)] if t not in known_terms]
         if unknown:
             raise ActionError(f"Service {r.id}: unknown taxonomy term {unknown[0]}")
-        term_ids |= set(r.term_ids)
+        term_ids |= set(r.term_ids) | {t.id for t in r.terms}
         links += [Service.terms.through(service_id=r.id, taxonomyterm_id=t) for t in term_ids]
     Service.terms.through.objects.bulk_create(links)
     search_index.refresh(ids)
@@ -534,3 +701,73 @@ def assign_owner(*, by, organization: Organization, owner) -> Organization:
     organization.refresh_from_db()
     audit.record_change(by=by, verb="assign_listing_owner", obj=organization, owner=owner.pk)
     return organization
+
+
+# Past this many listings, a mapping's search refresh runs as a background task, so the
+# editor's page does not wait on it (a term of a big directory can tag thousands).
+REFRESH_INLINE_MAX = 500
+
+
+@transaction.atomic
+def map_taxonomy_term(term: TaxonomyTerm, need, *, by, only_if_undecided=False) -> TaxonomyTerm:
+    """Say which linkwork need a feed's term means (`need=None`: none, its words only).
+    Its listings are found by that need from then on. An area's taxonomy is its directory
+    editors' to map; a shared one only the installation's administrators' (or operators',
+    `by=None`). `only_if_undecided`: refuse if someone has decided since the page showed it
+    undecided (two editors at once: the first decision stands, the second is told)."""
+    locked = (
+        # Not the need by join: after waiting on the lock, PostgreSQL rechecks the term's
+        # row but not an outer-joined one, so it would show the need as it was before.
+        TaxonomyTerm.objects.select_for_update(of=("self",))
+        .select_related("taxonomy")
+        .filter(pk=term.pk)
+        .first()
+    )
+    if locked is None:
+        raise ActionError("That term is no longer in the directory", field="term")
+    _require_may_map(by, locked.taxonomy)
+    if locked.taxonomy.name == NEEDS_TAXONOMY:
+        raise ActionError("linkwork's own needs are not mapped", field="term")
+    if need is not None and not need.active:
+        raise ActionError(f"The need '{need.label}' is no longer in use", field="need")
+    if only_if_undecided and locked.mapped_at is not None:
+        raise ConcurrentChange(
+            f"Someone else has just mapped '{locked.name}' to "
+            f"{locked.need.label if locked.need else 'its words only'}: nothing was changed"
+        )
+    previous = locked.need.code if locked.need else None
+    TaxonomyTerm.objects.filter(pk=locked.pk).update(need=need, mapped_at=timezone.now())
+    locked.refresh_from_db()
+    listings = list(
+        Service.terms.through.objects.filter(taxonomyterm_id=locked.pk).values_list(
+            "service_id", flat=True
+        )
+    )
+    if len(listings) > REFRESH_INLINE_MAX:
+        from directory.tasks import refresh_term_listings
+
+        refresh_term_listings.enqueue(str(locked.pk))
+    else:
+        search_index.refresh(listings)
+    audit.record_change(
+        by=by,
+        verb="map_taxonomy_term",
+        obj=locked,
+        need=need.code if need else None,
+        previous=previous,
+        listings=len(listings),
+        background=len(listings) > REFRESH_INLINE_MAX,
+    )
+    return locked
+
+
+def _require_may_map(by, taxonomy) -> None:
+    if taxonomy.area_id is None:
+        if by is not None:
+            require_permission(by, Permission.AREAS_MANAGE)
+        return
+    if by is None:
+        return
+    require_permission(by, Permission.DIRECTORY_EDIT)
+    if by.organisation.area_id != taxonomy.area_id:
+        raise PermissionDenied("This taxonomy belongs to another area's directory")

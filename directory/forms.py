@@ -122,6 +122,43 @@ class FindActivityForm(ActionFormMixin, forms.Form):
         )
 
 
+SEX_CHOICES = [("", "Not known"), ("female", "Female"), ("male", "Male")]
+GROUP_CHOICES = [
+    ("carers", "A carer"),
+    ("parents", "A parent of a baby or young child"),
+    ("veterans", "A veteran of the armed forces"),
+    ("dementia", "Living with dementia, or caring for someone who is"),
+]
+# What a referral's needs say about who the person is (ADR 0011 §2).
+GROUPS_FROM_NEEDS = {"carer": "carers", "new-parent": "parents"}
+
+
+class FindForPersonForm(FindActivityForm):
+    """The link worker's search for a person: who they are is known, so activities only
+    for men or women, or only for carers, parents and so on, are kept to those they can
+    join (the others are shown apart, as nearly fitting)."""
+
+    sex = forms.ChoiceField(
+        label="Sex",
+        help_text="Activities only for men or only for women follow this",
+        choices=SEX_CHOICES,
+        required=False,
+    )
+    groups = forms.MultipleChoiceField(
+        label="They are",
+        help_text="Activities only for one of these groups are shown if it is ticked",
+        choices=GROUP_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def to_query(self, **extra) -> Query:
+        data = self.cleaned_data
+        return super().to_query(
+            sex=data.get("sex") or None, groups=set(data.get("groups") or []), **extra
+        )
+
+
 SESSION_ROWS = 4
 DAY_OPTIONS = [("", "No session")] + [
     (code, label) for code, (_, label) in zip(ICAL_DAYS, DAY_CHOICES, strict=True)

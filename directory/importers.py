@@ -9,8 +9,16 @@ from decimal import Decimal, InvalidOperation
 from uuid import UUID
 
 from core import csv_safe
+from directory.listing_fields import NEEDS_TAXONOMY
 from directory.models import Service, TaxonomyTerm
-from directory.records import CostRecord, LocationRecord, ScheduleRecord, ServiceRecord
+from directory.records import (
+    CostRecord,
+    LocationRecord,
+    ScheduleRecord,
+    ServiceRecord,
+    TaxonomyRecord,
+    TermRecord,
+)
 from referrals.models import Need
 
 STATUSES = {choice for choice, _ in Service.Status.choices}
@@ -158,13 +166,14 @@ def parse_json(feed) -> tuple[list[ServiceRecord], list[Problem]]:
     else:
         return [], [Problem("feed", "-", "must be a service, a list of services or a page")]
     problems: list[Problem] = []
-    known_terms = {str(t.id): t for t in TaxonomyTerm.objects.select_related("need")}
+    known_terms = {str(t.id): t for t in TaxonomyTerm.objects.select_related("need", "taxonomy")}
     need_codes = set(Need.objects.values_list("code", flat=True))
     records = [
         _service_from_json(i, item, problems, known_terms, need_codes)
         for i, item in enumerate(items, start=1)
     ]
     _check_unique(records, problems)
+    _check_terms(records, problems)
     return [r for r in records if r], problems
 
 
@@ -261,17 +270,27 @@ def _service_from_json(index, item, problems, known_terms, need_codes):
             )
         )
     for n, attribute in enumerate(item.get("attributes") or [], start=1):
+        field = f"attributes[{n}].taxonomy_term"
         term = attribute.get("taxonomy_term") or {}
+        if not isinstance(term, dict):
+            r.fail(field, "must be an object")
+            continue
         term_id = str(attribute.get("taxonomy_term_id") or term.get("id") or "")
-        if term_id in known_terms:
-            record.term_ids.append(known_terms[term_id].id)
-        elif term.get("code") in need_codes:
+        known = known_terms.get(term_id)
+        if known and (known.taxonomy.name == NEEDS_TAXONOMY or not term.get("name")):
+            record.term_ids.append(known.id)
+        elif not known and term.get("code") in need_codes:
             record.need_codes.append(term["code"])
+        elif term.get("name"):
+            # The feed's own term (new, or known and perhaps renamed since): stored with it.
+            imported = _term(r, field, term, term_id)
+            if imported is not None:
+                record.terms.append(imported)
         else:
             r.fail(
-                f"attributes[{n}].taxonomy_term",
-                f"term {term.get('code') or term_id!r} is not known: use a linkwork need code "
-                "or import its taxonomy first",
+                field,
+                f"term {term.get('code') or term_id!r} is not known: the feed must carry the "
+                "term's name (to import it with its taxonomy), or use a linkwork need code",
             )
     capacities = item.get("capacities") or []
     if capacities:
@@ -283,6 +302,70 @@ def _service_from_json(index, item, problems, known_terms, need_codes):
         )
         _check_capacity(r, record)
     return record
+
+
+def _term(r, field, term, term_id) -> TermRecord | None:
+    detail = term.get("taxonomy_detail") or {}
+    if not isinstance(detail, dict):
+        r.fail(f"{field}.taxonomy_detail", "must be an object")
+        detail = {}
+    taxonomy = TaxonomyRecord(
+        id=r.uuid(
+            f"{field}.taxonomy_id", detail.get("id") or term.get("taxonomy_id"), required=False
+        ),
+        name=r.text(
+            f"{field}.taxonomy_detail.name", detail.get("name") or term.get("taxonomy"), limit=100
+        ),
+        description=r.text(f"{field}.taxonomy_detail.description", detail.get("description")),
+        uri=r.text(f"{field}.taxonomy_detail.uri", detail.get("uri"), limit=200),
+        version=r.text(f"{field}.taxonomy_detail.version", detail.get("version"), limit=20),
+    )
+    if taxonomy.name == NEEDS_TAXONOMY:
+        r.fail(
+            f"{field}.code",
+            f"{term.get('code')!r} is not a linkwork need code (the {NEEDS_TAXONOMY} "
+            "taxonomy has only those)",
+        )
+        return None
+    record = TermRecord(
+        id=r.uuid(f"{field}.id", term_id),
+        name=r.text(f"{field}.name", term.get("name"), required=True, limit=200),
+        code=r.text(f"{field}.code", term.get("code"), limit=100),
+        description=r.text(f"{field}.description", term.get("description")),
+        parent_id=r.uuid(f"{field}.parent_id", term.get("parent_id"), required=False),
+        taxonomy=taxonomy,
+    )
+    return record if record.id else None
+
+
+def _check_terms(records, problems):
+    """A feed's terms must agree with themselves: one term id, one taxonomy; one code in a
+    taxonomy, one term (the database holds them to the same, so say so now, with where)."""
+    taxonomy_of: dict = {}
+    code_owner: dict = {}
+    for record in records:
+        if record is None:
+            continue
+        for term in record.terms:
+            taxonomy = term.taxonomy.id or term.taxonomy.name
+            if taxonomy_of.setdefault(term.id, taxonomy) != taxonomy:
+                problems.append(
+                    Problem(
+                        f"service {record.id}",
+                        "taxonomy_term",
+                        f"term {term.id} is given in two different taxonomies",
+                    )
+                )
+            code = (taxonomy, term.code or str(term.id))
+            if code_owner.setdefault(code, term.id) != term.id:
+                problems.append(
+                    Problem(
+                        f"service {record.id}",
+                        "taxonomy_term.code",
+                        f"{code[1]!r} is the code of two different terms ({code_owner[code]} "
+                        f"and {term.id})",
+                    )
+                )
 
 
 def parse_csv(text: str) -> tuple[list[ServiceRecord], list[Problem]]:

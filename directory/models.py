@@ -44,6 +44,12 @@ class Taxonomy(HSDSModel):
     description = models.TextField(blank=True)
     uri = models.URLField(blank=True)
     version = models.CharField(max_length=20, blank=True)
+    # Whose editors map its terms to needs: the area whose feed brought it. Empty: shared
+    # by every area (linkwork's needs, or a taxonomy two areas' feeds both use), mapped by
+    # the installation's administrators only, since a mapping changes every area's search.
+    area = models.ForeignKey(
+        "organisations.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     def __str__(self):
         return self.name
@@ -65,6 +71,9 @@ class TaxonomyTerm(HSDSModel):
         on_delete=models.SET_NULL,
         related_name="taxonomy_terms",
     )
+    # When an editor last decided its need, "words only" included: undecided terms are the
+    # ones the mapping page asks about. Imports never set it, nor `need`.
+    mapped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -214,7 +223,12 @@ class SearchEntry(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     needs = models.CharField(max_length=600, help_text="Need codes, space separated and padded")
-    slots = models.CharField(max_length=400, help_text="Schedules: BYDAY|HHMM|HHMM;…")
+    slots = models.CharField(
+        max_length=400, help_text="Sessions by weekday: MO0930-1300,1800-2000;TU;… (constraints)"
+    )
+    eligibility = models.CharField(
+        max_length=100, blank=True, default="", help_text="Who it is for: group codes, padded"
+    )
     is_free = models.BooleanField()
     wheelchair = models.BooleanField()
     minimum_age = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -242,6 +256,7 @@ class SearchEntry(models.Model):
                     "slots",
                     "name",
                     "town",
+                    "eligibility",
                 ],
                 name="search_entry_by_place",
             ),

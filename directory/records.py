@@ -49,6 +49,30 @@ class CostRecord:
 
 
 @dataclass
+class TaxonomyRecord:
+    """The taxonomy a feed's term belongs to: by its id when the feed gives one, else by
+    name; neither, and the import keeps the term in a taxonomy named after the area."""
+
+    id: UUID | None = None
+    name: str = ""
+    description: str = ""
+    uri: str = ""
+    version: str = ""
+
+
+@dataclass
+class TermRecord:
+    """A term of the feed's own taxonomy, created or updated with the listings."""
+
+    id: UUID
+    name: str
+    code: str = ""
+    description: str = ""
+    parent_id: UUID | None = None
+    taxonomy: TaxonomyRecord = field(default_factory=TaxonomyRecord)
+
+
+@dataclass
 class ServiceRecord:
     id: UUID
     organization_id: UUID
@@ -70,6 +94,8 @@ class ServiceRecord:
     last_verified_on: date | None = None
     need_codes: list[str] = field(default_factory=list)
     term_ids: list[UUID] = field(default_factory=list)
+    # The feed's own terms: stored (see TermRecord) before the listings link to them.
+    terms: list[TermRecord] = field(default_factory=list)
     locations: list[LocationRecord] = field(default_factory=list)
     schedules: list[ScheduleRecord] = field(default_factory=list)
     costs: list[CostRecord] = field(default_factory=list)

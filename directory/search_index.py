@@ -9,7 +9,7 @@ its own transaction, so search never sees a half-made change; `rebuild()` (the
 
 from collections import defaultdict
 
-from directory import fulltext
+from directory import constraints, fulltext
 from directory.models import (
     Schedule,
     SearchDocument,
@@ -20,7 +20,6 @@ from directory.models import (
 from geography import grid
 
 BATCH = 500
-SLOTS_LIMIT = 400  # SearchEntry.slots; see _slots
 
 
 def refresh(service_ids) -> None:
@@ -63,6 +62,7 @@ def _refresh(ids) -> None:
             "status",
             "published",
             "is_free",
+            "eligibility_description",
             "minimum_age",
             "maximum_age",
             "capacity_available",
@@ -118,7 +118,10 @@ def _refresh(ids) -> None:
             "service_id": s["id"],
             "area_id": s["area_id"],
             "needs": _needs(needs[s["id"]]),
-            "slots": _slots(schedules[s["id"]]),
+            "slots": constraints.encode_slots(schedules[s["id"]]),
+            "eligibility": constraints.encode_eligibility(
+                constraints.eligibility_groups(s["eligibility_description"], s["description"])
+            ),
             "is_free": s["is_free"],
             "minimum_age": s["minimum_age"],
             "maximum_age": s["maximum_age"],
@@ -174,24 +177,3 @@ def _cells(places: list[dict]) -> str:
 
 def _needs(needs: dict) -> str:
     return f" {' '.join(sorted(needs))} " if needs else ""
-
-
-def _slots(schedules: list[dict]) -> str:
-    """'MO,WE|1000|1200;1FR|1800|' — what the matcher needs to tell whether a session fits
-    the days and times a person is free. An activity with more sessions than fit in the
-    column (dozens) keeps its first ones: enough to know it has something on."""
-    parts = []
-    length = 0
-    for s in schedules:
-        part = "|".join(
-            [
-                s["byday"] or "",
-                f"{s['opens_at']:%H%M}" if s["opens_at"] else "",
-                f"{s['closes_at']:%H%M}" if s["closes_at"] else "",
-            ]
-        )
-        if length + len(part) + 1 > SLOTS_LIMIT:
-            break
-        parts.append(part)
-        length += len(part) + 1
-    return ";".join(parts)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("reports/<uuid:pk>/resolve/", manage.editor_resolve_flag, name="resolve_flag"),
     path("synonyms/", manage.editor_synonyms, name="synonyms"),
     path("synonyms/<uuid:pk>/", manage.editor_synonyms, name="synonym"),
+    path("taxonomies/", manage.editor_taxonomies, name="taxonomies"),
 ]

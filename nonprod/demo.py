@@ -312,54 +312,108 @@ def _days_since_checked(rng: random.Random) -> int:
     return rng.randint(low, high)
 
 
+# Venues that are public buildings always have a step-free way in.
+ACCESSIBLE_VENUES = {
+    "Library",
+    "Leisure Centre",
+    "Sports Centre",
+    "Family Hub",
+    "Arts Centre",
+    "Council Offices",
+    "Mind Centre",
+    "Age UK Centre",
+    "Pharmacy",
+}
+NOT_STEP_FREE = [
+    "The room is up a flight of stairs and there is no lift.",
+    "Two steps at the front door and no ramp.",
+    "Steps down into the hall; the side door is too narrow for a wheelchair.",
+    "Uneven paths and gravel; not suitable for wheelchairs.",
+]
+DAY_NAMES = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
+# Villages get a few listings each; towns by their number of postcode districts.
+VILLAGE_WEIGHT = 0.07
+
+
 def _activities(count: int, rng: random.Random) -> list[ServiceRecord]:
-    """Kinds of activity × towns, bigger towns getting more, around real district centres."""
-    weights = {town: len(districts) for town, districts in county.TOWNS.items()}
-    towns = list(weights)
+    """Each kind of activity in as many places as its spread (what every town has, in
+    every town), then every kind once more per round; each time in a town or village that
+    has none of that kind yet (bigger towns more likely), so that a place never has two
+    copies of one group. Only past kinds × places does a place get a second, told apart by
+    its venue and times."""
+    weights = {town: float(len(districts)) for town, districts in county.TOWNS.items()}
+    weights.update(dict.fromkeys(county.VILLAGES, VILLAGE_WEIGHT))
+    places = list(weights)
+    kinds = county.ACTIVITY_KINDS
     records = []
     organisation_ids: dict[str, UUID] = {}
-    used: set[str] = set()
-    for number in range(count):
-        town = rng.choices(towns, [weights[t] for t in towns])[0]
-        kind = county.ACTIVITY_KINDS[number % len(county.ACTIVITY_KINDS)]
-        name, provider, needs, days, opens, closes, price, description, join = kind
-        district = rng.choice(county.TOWNS[town])
-        centre = locate(district)
-        venue = rng.choice(
-            [
-                "Community Centre",
-                "Library",
-                "Church Hall",
-                "Methodist Hall",
-                "Leisure Centre",
-                "Village Hall",
-                "Cafe",
-            ]
-        )
-        label = name.format(town=town)
-        if label in used:  # the same kind again in one town: named after its venue
+    used_names: set[str] = set()
+    placed: dict[tuple[int, str], int] = {}
+    instances = [0] * len(kinds)
+    for index in _plan(count, kinds):
+        kind = kinds[index]
+        free = [p for p in places if (index, p) not in placed]
+        if kind.spread >= len(county.TOWNS):
+            free = [p for p in free if p in county.TOWNS] or free
+        place = rng.choices(free or places, [weights[p] for p in free or places])[0]
+        again = placed.get((index, place), 0)
+        placed[index, place] = again + 1
+        instance = instances[index]
+        instances[index] += 1
+        if place in county.TOWNS:
+            district = rng.choice(county.TOWNS[place])
+            centre = locate(district)
+            latitude = centre.latitude + rng.uniform(-0.012, 0.012)
+            longitude = centre.longitude + rng.uniform(-0.018, 0.018)
+            generic = [v for v in county.VENUES if v != "Village Hall"]
+        else:
+            district, latitude, longitude = county.VILLAGES[place]
+            latitude += rng.uniform(-0.004, 0.004)
+            longitude += rng.uniform(-0.006, 0.006)
+            generic = ["Village Hall", "Church Hall", "Methodist Hall", "Scout Hut"]
+        venue = rng.choice(kind.venues or generic)
+        session = kind.sessions[(instance + again) % len(kind.sessions)]
+        sessions = [_session(entry) for entry in session.split(", ") if entry]
+        provider = kind.provider.format(town=place)
+        venue_name = f"{provider} office" if venue == "Office" else f"{place} {venue}"
+        day = DAY_NAMES[sessions[0][0].lstrip("1234-")] if sessions else ""
+        fill = {"town": place, "venue": venue_name, "Day": day}
+        template = kind.names[instance % len(kind.names)]
+        label = template.format(**fill)
+        if label in used_names:  # a name that says nothing, used elsewhere already
+            label = f"{label} ({place})"
+        while label in used_names:
             label = f"{label} ({venue})"
-            if label in used:
-                label = f"{name.format(town=town)} ({venue}, {district})"
-        n = 2
-        while label in used:
-            label, n = f"{name.format(town=town)} ({venue} {n})", n + 1
-        used.add(label)
-        schedule_days = [rng.choice(days)] if days else []
+        used_names.add(label)
+        description = kind.description.format(**fill)
+        if again:  # a second group of this kind here (only past kinds × places)
+            description += f" This group meets at {venue_name}, {_when(sessions)}."
+        step_free = rng.random() < 0.7 or venue in ACCESSIBLE_VENUES
         maximum = rng.choice([None, 10, 12, 15, 20, 30])
         records.append(
             ServiceRecord(
                 id=_demo_uuid(rng),
-                organization_id=organisation_ids.setdefault(
-                    provider.format(town=town), _demo_uuid(rng)
-                ),
-                organization_name=provider.format(town=town),
+                organization_id=organisation_ids.setdefault(provider, _demo_uuid(rng)),
+                organization_name=provider,
                 name=label,
                 description=description,
                 phone=f"01604 {rng.randint(496000, 496999)}",
                 status="active",
-                application_process=join,
-                need_codes=needs,
+                application_process=kind.join.format(**fill),
+                eligibility_description=kind.eligibility.format(**fill),
+                minimum_age=kind.ages[0],
+                maximum_age=kind.ages[1],
+                # Small groups with a name of their own ("Open Door") seldom tag what they
+                # are for: only their description says it.
+                need_codes=list(kind.needs) if "{town}" in template else [],
                 capacity_maximum=maximum,
                 capacity_available=None
                 if maximum is None
@@ -368,36 +422,70 @@ def _activities(count: int, rng: random.Random) -> list[ServiceRecord]:
                 locations=[
                     LocationRecord(
                         id=_demo_uuid(rng),
-                        name=f"{town} {venue}",
+                        name=venue_name,
                         address_1=f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
-                        city=town,
+                        city=place,
                         postal_code=f"{district} {rng.randint(1, 9)}"
                         f"{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}",
-                        latitude=round(centre.latitude + rng.uniform(-0.012, 0.012), 5),
-                        longitude=round(centre.longitude + rng.uniform(-0.018, 0.018), 5),
-                        wheelchair_accessible=rng.random() < 0.7,
+                        latitude=round(latitude, 5),
+                        longitude=round(longitude, 5),
+                        wheelchair_accessible=step_free,
+                        accessibility_details="Step-free entrance and an accessible toilet."
+                        if step_free
+                        else rng.choice(NOT_STEP_FREE),
                     )
                 ],
                 schedules=[
                     ScheduleRecord(
                         id=_demo_uuid(rng),
-                        freq="MONTHLY" if day[0].isdigit() else "WEEKLY",
-                        byday=day,
-                        opens_at=time.fromisoformat(opens),
-                        closes_at=time.fromisoformat(closes),
+                        freq="MONTHLY" if byday[0].isdigit() else "WEEKLY",
+                        byday=byday,
+                        opens_at=opens,
+                        closes_at=closes,
                     )
-                    for day in schedule_days
+                    for byday, opens, closes in sessions
                 ],
                 costs=[
                     CostRecord(
                         id=_demo_uuid(rng),
-                        option="per session" if price else "Free",
-                        amount=Decimal(price) if price else Decimal(0),
+                        option="per session" if kind.price else "Free",
+                        amount=Decimal(kind.price) if kind.price else Decimal(0),
                     )
                 ],
             )
         )
     return records
+
+
+def _plan(count: int, kinds: list[county.Kind]) -> list[int]:
+    """Kind indices in the order they are placed: every kind once (a small demo has the
+    widest variety), then the more common ones again up to their spread; past that (the
+    load bench's thousands), every kind once more per round."""
+    plan = [
+        index
+        for cycle in range(max(kind.spread for kind in kinds))
+        for index, kind in enumerate(kinds)
+        if kind.spread > cycle
+    ]
+    while len(plan) < count:
+        plan += range(len(kinds))
+    return plan[:count]
+
+
+def _session(entry: str) -> tuple[str, time, time]:
+    """ "2TU 14:00-16:00" -> ("2TU", 14:00, 16:00)."""
+    byday, hours = entry.split(" ")
+    opens, closes = hours.split("-")
+    return byday, time.fromisoformat(opens), time.fromisoformat(closes)
+
+
+def _when(sessions: list[tuple[str, time, time]]) -> str:
+    if not sessions:
+        return "by arrangement"
+    return " and ".join(
+        f"{DAY_NAMES[byday.lstrip('1234-')]}s {opens:%H:%M}-{closes:%H:%M}"
+        for byday, opens, closes in sessions
+    )
 
 
 def _demo_uuid(rng: random.Random) -> UUID:

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import BooleanField, F, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core import audit
@@ -176,7 +177,7 @@ def _create_referral(
             ),
             None,
         )
-        same = Q(referred_nhs_number=details.nhs_number)
+        same = _by_nhs_number(details.nhs_number)
         if known:
             same |= Q(person=known)
         own, duplicate_of = _open_referrals(
@@ -291,6 +292,16 @@ def _create_referral(
     return referral
 
 
+# The partial index `referral_referred_nhs_number` (WHERE referred_nhs_number <> '') serves
+# a lookup by NHS number only if PostgreSQL can see that the number is not blank. With the
+# values bound on the server, a prepared statement's generic plan cannot see into `= $1`,
+# and fell back to reading every open referral of the service (6 ms at 10,000, growing with
+# each one: bench/README.md). Written as SQL, the condition is part of every plan.
+_NUMBER_GIVEN = RawSQL(
+    '"referrals_referral"."referred_nhs_number" <> \'\'', (), output_field=BooleanField()
+)
+
+
 def _open_referrals(service, organisation, same: Q, *, episode_of) -> tuple:
     """(own, episode), in one query over the open referrals with `service` that `same`
     picks out (those of one person, or of anyone matching on details):
@@ -308,12 +319,7 @@ def _open_referrals(service, organisation, same: Q, *, episode_of) -> tuple:
         same &= Q(referring_organisation=organisation)
     # Usually none, so only what decides is read (a shorter statement, on every referral); a
     # person is read only for a refusal's message (fewer joins to build).
-    rows = list(
-        Referral.objects.open()
-        .filter(same, service=service)
-        .order_by("received_at", "pk")
-        .only("id", "person_id", "referring_organisation_id", "possible_duplicate_of_id")
-    )
+    rows = list(_open_referrals_query(service, same))
     for row in rows:
         row.service = service  # the one asked about: already in hand
     own = next(
@@ -330,6 +336,19 @@ def _open_referrals(service, organisation, same: Q, *, episode_of) -> tuple:
         None,
     )
     return own, episode
+
+
+def _open_referrals_query(service, same: Q):
+    return (
+        Referral.objects.open()
+        .filter(same, service=service)
+        .order_by("received_at", "pk")
+        .only("id", "person_id", "referring_organisation_id", "possible_duplicate_of_id")
+    )
+
+
+def _by_nhs_number(nhs_number: str) -> Q:
+    return Q(_NUMBER_GIVEN, referred_nhs_number=nhs_number)
 
 
 def _whole(row: Referral) -> Referral:

@@ -45,3 +45,26 @@ def test_make_demo_takes_its_ports_from_port_and_notify_port():
     worker = next(line for line in commands.splitlines() if "manage.py worker" in line)
     assert "NOTIFY_BASE_URL=http://127.0.0.1:6123" in worker
     assert "8000" not in commands and "6011" not in commands
+
+
+def _serve_commands(*args, env=None):
+    import os
+
+    result = subprocess.run(
+        ["make", "--dry-run", "--no-print-directory", "serve", *args],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None},
+    )
+    assert result.returncode == 0, result.stderr
+    return next(line for line in result.stdout.splitlines() if line.startswith("export "))
+
+
+def test_make_serve_leaves_port_to_the_settings_file_unless_given():
+    # An operator who writes PORT=… in LINKWORK_ENV_FILE gets that port: make must not
+    # export its own default over it (gunicorn.conf.py reads the file, the environment first).
+    assert "PORT" not in _serve_commands(env={"PORT": None}).replace("LINKWORK_", "")
+    assert "PORT=8124" in _serve_commands("PORT=8124", env={"PORT": None})
+    assert "PORT=8125" in _serve_commands(env={"PORT": "8125"})

@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.passwords import send_reset_link
 from core import periodic
 from core.management.commands import sweep as sweep_command
+from directory.tasks import refresh_term_listings
 from notifications.tasks import check_delivery, send_message
 from referrals.tasks import process_bulk_upload
 from reporting.refresh import rebuild_task
@@ -69,6 +70,7 @@ def worker(monkeypatch):
         (periodic.run_duty, TIME_CRITICAL),
         (process_bulk_upload, BULK),  # checking and importing a CSV of referrals
         (rebuild_task, BULK),  # the nightly Figures rebuild
+        (refresh_term_listings, BULK),  # re-indexing the listings of a newly mapped term
     ],
 )
 def test_each_task_is_on_the_queue_its_kind_says(task, queue):

@@ -108,6 +108,7 @@ EXPECTED = {
     "directory_manage:provider_verify": dict.fromkeys(PERSONAS, 405),
     "directory_manage:provider_places": dict.fromkeys(PERSONAS, 405),
     "directory_manage:editor_changes": {"directory_editor": 200},
+    "directory_manage:taxonomies": {"directory_editor": 200},
     "directory_manage:editor_change": {"directory_editor": 200},
     "directory_manage:resolve_flag": dict.fromkeys(PERSONAS, 405),
     "directory_manage:synonyms": {"directory_editor": 200},

@@ -10,7 +10,7 @@ from casework import actions
 from core.errors import ActionError
 from core.pagination import page_number
 from core.permissions import Permission
-from directory.forms import FindActivityForm
+from directory.forms import GROUPS_FROM_NEEDS, FindForPersonForm
 from directory.models import Service
 from directory.search import search
 from referrals.loaders import get_referral_for
@@ -27,19 +27,28 @@ def find_for_person(request, pk):
         # First visit: what we already know about the person.
         data = QueryDict(mutable=True)
         data["postcode"] = referral.person.postcode
-        data.setlist("needs", [n.code for n in referral.needs.all() if n.code != "other"])
+        needs = [n.code for n in referral.needs.all() if n.code != "other"]
+        data.setlist("needs", needs)
+        # Who they are, where the record says: activities only for men or women, or only
+        # for carers or parents, are then kept to those they can join.
+        if referral.person.sex in ("female", "male"):
+            data["sex"] = referral.person.sex
+        data.setlist("groups", [GROUPS_FROM_NEEDS[c] for c in needs if c in GROUPS_FROM_NEEDS])
         availability = getattr(referral, "availability", None)
         if availability:
             data.setlist("days", availability.day_list)
             data["time"] = availability.time_of_day
         data["age"] = str(referral.person.age)
-    form = FindActivityForm(data)
+    form = FindForPersonForm(data)
     result = page = None
     if form.is_valid():
         number = page_number(request)
         result = search(
             form.to_query(
-                area_id=referral.area_id, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+                area_id=referral.area_id,
+                limit=PAGE_SIZE,
+                offset=(number - 1) * PAGE_SIZE,
+                include_near=True,
             )
         )
         page = Paginator(range(result.total), PAGE_SIZE).get_page(number)

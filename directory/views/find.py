@@ -20,7 +20,9 @@ def find_activity(request):
     result = page = None
     if form.is_bound and form.is_valid():
         number = page_number(request)
-        result = search(form.to_query(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE))
+        result = search(
+            form.to_query(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, include_near=True)
+        )
         page = Paginator(range(result.total), PAGE_SIZE).get_page(number)
     # Whose page this is: the area of the postcode searched, or ?area=, or the only one.
     postcode = form.cleaned_data.get("postcode", "") if form.is_bound and form.is_valid() else ""

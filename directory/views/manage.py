@@ -1,6 +1,8 @@
 """Providers keep their own listings fresh; directory editors approve changes, deal with
 reports and keep the synonyms that make residents' words work."""
 
+from uuid import UUID
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -13,9 +15,9 @@ from core.errors import ActionError
 from core.forms import ActionFormMixin
 from core.pagination import paginate
 from core.permissions import Permission, require_permission
-from directory import actions, listing_fields
+from directory import actions, listing_fields, term_suggestions
 from directory.forms import ListingForm
-from directory.models import ListingChange, ListingFlag, Service, Synonym
+from directory.models import ListingChange, ListingFlag, Service, Synonym, TaxonomyTerm
 from referrals.models import Need
 
 
@@ -252,6 +254,82 @@ def editor_synonyms(request, pk=None):
             "form": form,
             "synonym": synonym,
             "synonyms": Synonym.objects.prefetch_related("needs"),
+        },
+    )
+
+
+def _uuid(value):
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
+
+
+def editor_taxonomies(request):
+    """The area's feed terms no one has mapped yet, most used first, each with suggested
+    needs; the editor picks a need or "its words only"."""
+    require_permission(request.user, Permission.DIRECTORY_EDIT)
+    area_id = request.user.organisation.area_id
+    error = None
+    if request.method == "POST":
+        term = (
+            TaxonomyTerm.objects.filter(
+                taxonomy__area_id=area_id, pk=_uuid(request.POST.get("term"))
+            )
+            .select_related("taxonomy")
+            .first()
+        )
+        choice = request.POST.get("need", "")
+        if choice in ("other", ""):  # a need chosen in the list counts, radio ticked or not
+            choice = request.POST.get("other_need", "")
+        need = Need.objects.filter(active=True, code=choice).first()
+        if term is None:
+            error = "That term is not in your area's directory any more, so nothing was changed"
+        elif choice != "words" and need is None:
+            error = f"Choose a need for '{term.name}', or 'its words only'"
+        else:
+            try:
+                actions.map_taxonomy_term(term, need, by=request.user, only_if_undecided=True)
+            except ActionError as problem:
+                error = problem.message
+            else:
+                messages.success(
+                    request,
+                    f"'{term.name}' now means {need.label if need else 'its words only'}. "
+                    "Its listings are found that way from now on.",
+                )
+                page = request.POST.get("page", "")
+                url = request.path + (f"?page={page}" if page.isdigit() else "")
+                return redirect(url)
+    undecided = (
+        TaxonomyTerm.objects.filter(
+            taxonomy__area_id=area_id, need__isnull=True, mapped_at__isnull=True
+        )
+        .select_related("taxonomy")
+        .annotate(listings=Count("services", filter=Q(services__area_id=area_id)))
+        .order_by("-listings", "name", "pk")
+    )
+    page = paginate(request, undecided)
+    shared = (
+        TaxonomyTerm.objects.filter(
+            taxonomy__area__isnull=True,
+            need__isnull=True,
+            mapped_at__isnull=True,
+            services__area_id=area_id,
+        )
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    return render(
+        request,
+        "directory/taxonomies.jinja",
+        {
+            "page": page,
+            "suggestions": term_suggestions.suggest(page.object_list, area_id=area_id),
+            "needs": Need.objects.filter(active=True),
+            "shared": shared,
+            "error": error,
         },
     )
 

@@ -56,3 +56,5 @@ class Command(BaseCommand):
             f"Imported {len(records)} services into {target}: "
             f"{counts['created']} new, {counts['updated']} updated."
         )
+        for warning in counts["warnings"]:
+            self.stdout.write(f"  Warning: {warning}")
