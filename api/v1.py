@@ -72,8 +72,9 @@ def invalid(request, error: ValidationError):
     summary="Search and match community activities",
     description="Ranked activities with the reasons for each. `service_id` is the Open "
     "Referral service id. Bad parameters give 400 naming each one. `place` is the place "
-    'searched around when it came from the words (`{"name": "Daventry", "from": '
-    '"words"}`), else null. With `include_near=true`, `near_misses` lists the nearly '
+    'searched around when it came from the words ("choir in Daventry": `{"name": '
+    '"Daventry", "from": "words", "latitude": 52.26, "longitude": -1.16, "radius_km": 10}`), '
+    "else null. With `include_near=true`, `near_misses` lists the nearly "
     "fitting activities after the matches, each with `does_not_fit`.",
 )
 def activities_search(

@@ -93,6 +93,11 @@ TASKS = {
         time_limit=timedelta(hours=6),
         why="it builds the Figures afresh from the records every time",
     ),
+    "directory.tasks.refresh_term_listings": TaskKind(
+        run_again=True,
+        time_limit=timedelta(hours=1),
+        why="it rebuilds the search entries of a term's listings from the listings as they are",
+    ),
     "accounts.passwords.send_reset_link": TaskKind(
         run_again=False,
         time_limit=timedelta(minutes=10),

@@ -69,7 +69,7 @@ def save_services(*, by, area, records: list[ServiceRecord], progress=None) -> d
     locations, schedules, costs, languages and terms. All or nothing. The feed's own
     taxonomies and terms are stored first (`save_terms`); what they could not keep (a
     parent not in the feed) is in the result's "warnings"."""
-    warnings = _save_terms(area, records)
+    warnings = _save_terms(area, records, by=by)
     needs_terms = {
         t.need.code: t.pk
         for t in TaxonomyTerm.objects.filter(taxonomy__name=NEEDS_TAXONOMY).select_related("need")
@@ -93,14 +93,17 @@ def save_services(*, by, area, records: list[ServiceRecord], progress=None) -> d
     return {"created": created, "updated": updated, "warnings": warnings}
 
 
-def _save_terms(area, records: list[ServiceRecord]) -> list[str]:
+def _save_terms(area, records: list[ServiceRecord], *, by=None) -> list[str]:
     """Create or update the feed's own terms, and their taxonomies, by id. Never a term's
     need (that is the editors' mapping), never linkwork's needs, never a term or taxonomy
-    another area's feed brought (those are linked as they are)."""
+    another area's feed brought (those are linked as they are, once shared). A term of
+    another area's own taxonomy is refused unless the feed gives that taxonomy's id
+    (`_belongs_elsewhere`)."""
     terms: dict[UUID, TermRecord] = {}
     for r in records:
         for term in r.terms:
             terms.setdefault(term.id, term)
+    _refuse_other_areas_terms(area, {t for r in records for t in r.term_ids} - terms.keys())
     if not terms:
         return []
     warnings: list[str] = []
@@ -110,6 +113,10 @@ def _save_terms(area, records: list[ServiceRecord]) -> list[str]:
         .select_related("taxonomy")
         .filter(id__in=list(terms))
     }
+    for term_id, row in existing.items():
+        given = terms[term_id]
+        if row.taxonomy.area_id not in (None, area.pk) and given.taxonomy.id != row.taxonomy_id:
+            raise _belongs_elsewhere(given.name, row)
     ours = {}  # id -> the row this import keeps (made or updated)
     taxonomies: dict = {}
     for term in terms.values():
@@ -117,14 +124,14 @@ def _save_terms(area, records: list[ServiceRecord]) -> list[str]:
         if row is None:
             key = term.taxonomy.id or term.taxonomy.name
             if key not in taxonomies:
-                taxonomies[key] = _save_taxonomy(area, term.taxonomy, warnings)
+                taxonomies[key] = _save_taxonomy(area, term.taxonomy, warnings, by=by)
             taxonomy = taxonomies[key]
         else:
             taxonomy = row.taxonomy
             if taxonomy.name == NEEDS_TAXONOMY:
                 continue
             if taxonomy.area_id not in (None, area.pk):
-                _share(taxonomy, warnings)
+                _share(taxonomy, warnings, area=area, by=by)
             if taxonomy.area_id != area.pk:
                 continue  # shared: linked as it is
         code = term.code or str(term.id)
@@ -185,20 +192,51 @@ def _loops(term_id, parents) -> bool:
     return False
 
 
-def _save_taxonomy(area, record: TaxonomyRecord, warnings: list[str]) -> Taxonomy:
-    """The taxonomy a new term goes in: by the feed's id, else by name, else the area's own
-    catch-all. Only the area's own taxonomies are changed."""
+def _refuse_other_areas_terms(area, bare) -> None:
+    """Terms a feed names by id alone (not locked: a taxonomy goes from an area's to shared,
+    never back, so what this finds stays true)."""
+    if not bare:
+        return
+    row = (
+        TaxonomyTerm.objects.filter(id__in=list(bare), taxonomy__area__isnull=False)
+        .exclude(taxonomy__area=area)
+        .select_related("taxonomy")
+        .order_by("name", "pk")
+        .first()
+    )
+    if row is not None:
+        raise _belongs_elsewhere(row.name, row)
+
+
+def _belongs_elsewhere(name, row) -> ActionError:
+    """A term of another area's own taxonomy is shared only when the feed names that
+    taxonomy by its id too: two feeds giving one taxonomy id are using one taxonomy (ADR
+    0011 §7). A term id alone, or with another taxonomy's id or a name, is more likely a
+    copied or mistaken id, and sharing on it would take the other area's editors' mapping
+    from them without a word: nothing is imported, and the message says which term."""
+    return ActionError(
+        f"Term {name!r} ({row.pk}) belongs to another area's taxonomy "
+        f"({row.taxonomy.name!r}): a feed may use it only by giving that taxonomy's id with "
+        "it, which shares the taxonomy. Nothing was imported"
+    )
+
+
+def _save_taxonomy(area, record: TaxonomyRecord, warnings: list[str], *, by=None) -> Taxonomy:
+    """The taxonomy a new term goes in: by the feed's id, else by name among the area's own
+    and the shared ones, else the area's own catch-all. Only the area's own taxonomies are
+    changed. Another area's is shared only when the feed gives its id (see
+    `_belongs_elsewhere`): a name alone is too common ("Activities") to say that two
+    areas use one taxonomy."""
+    rows = Taxonomy.objects.select_for_update()
     if record.id is not None:
-        row = Taxonomy.objects.select_for_update().filter(pk=record.id).first()
-    elif record.name:
-        row = Taxonomy.objects.select_for_update().filter(name=record.name).first()
+        row = rows.filter(pk=record.id).first()
     else:
-        row = Taxonomy.objects.select_for_update().filter(name=_catch_all(area)).first()
+        row = _by_name(rows, area, record.name or _catch_all(area))
     if row is not None and row.name == NEEDS_TAXONOMY:
         raise ActionError(f"The {NEEDS_TAXONOMY} taxonomy holds linkwork's needs only")
     if row is not None and row.area_id != area.pk:
         if row.area_id is not None:
-            _share(row, warnings)
+            _share(row, warnings, area=area, by=by)
         return row
     name = record.name or _catch_all(area)
     if row is None:
@@ -214,13 +252,40 @@ def _save_taxonomy(area, record: TaxonomyRecord, warnings: list[str]) -> Taxonom
     return row
 
 
-def _share(taxonomy: Taxonomy, warnings: list[str]) -> None:
+def _by_name(rows, area, name: str) -> Taxonomy | None:
+    """The area's own (or a shared) taxonomy of that name, or of the name it was given
+    when another area's taxonomy had it already (`_free_name`), so an import without ids
+    finds the taxonomy it made last time."""
+    names = [name, *_free_names(name)]
+    found = {
+        t.name: t
+        for t in rows.filter(Q(area=area) | Q(area__isnull=True), name__in=names).order_by()
+    }
+    return next((found[n] for n in names if n in found), None)
+
+
+def _share(taxonomy: Taxonomy, warnings: list[str], *, area, by=None) -> None:
     # Terms are one row each, whoever's feed names them: a mapping made by the first area
     # would change this area's search too, so neither area keeps it.
+    owner = taxonomy.area_id
     if Taxonomy.objects.filter(pk=taxonomy.pk, area__isnull=False).update(area=None):
         warnings.append(
             f"Taxonomy {taxonomy.name!r} is now used by two areas' feeds: it is shared, and "
             "only the installation's administrators map its terms to needs from now on"
+        )
+        # One row for each area, so either area's trail shows its editors lost the mapping.
+        audit.record_changes(
+            *(
+                {
+                    "by": by,
+                    "verb": "share_taxonomy",
+                    "obj": taxonomy,
+                    "area": one,
+                    "with_area": other,
+                    "brought_by": area.pk,
+                }
+                for one, other in ((owner, area.pk), (area.pk, owner))
+            )
         )
     taxonomy.area_id = None
 
@@ -232,12 +297,15 @@ def _catch_all(area) -> str:
 def _free_name(name: str) -> str:
     """Taxonomy names are unique: another taxonomy's name gets " (imported)" (and a number
     if that is taken too)."""
-    for n in range(1, 100):
-        suffix = " (imported)" if n == 1 else f" (imported {n})"
-        candidate = name[: 100 - len(suffix)] + suffix
+    for candidate in _free_names(name):
         if not Taxonomy.objects.filter(name=candidate).exists():
             return candidate
     raise ActionError(f"Too many taxonomies are called {name!r}")
+
+
+def _free_names(name: str) -> list[str]:
+    suffixes = [" (imported)", *(f" (imported {n})" for n in range(2, 100))]
+    return [name[: 100 - len(suffix)] + suffix for suffix in suffixes]
 
 
 def _save_chunk(area, chunk, needs_terms, known_terms):
@@ -708,13 +776,21 @@ def assign_owner(*, by, organization: Organization, owner) -> Organization:
 REFRESH_INLINE_MAX = 500
 
 
+# `map_taxonomy_term(if_mapped_to=...)` left out: the term is changed whatever it means now.
+ANY_MAPPING = object()
+
+
 @transaction.atomic
-def map_taxonomy_term(term: TaxonomyTerm, need, *, by, only_if_undecided=False) -> TaxonomyTerm:
+def map_taxonomy_term(
+    term: TaxonomyTerm, need, *, by, only_if_undecided=False, if_mapped_to=ANY_MAPPING
+) -> TaxonomyTerm:
     """Say which linkwork need a feed's term means (`need=None`: none, its words only).
     Its listings are found by that need from then on. An area's taxonomy is its directory
     editors' to map; a shared one only the installation's administrators' (or operators',
     `by=None`). `only_if_undecided`: refuse if someone has decided since the page showed it
-    undecided (two editors at once: the first decision stands, the second is told)."""
+    undecided (two editors at once: the first decision stands, the second is told).
+    `if_mapped_to` (a need, or None for its words only): a change of a decided term, refused
+    unless the term still means what the editor saw, for the same reason."""
     locked = (
         # Not the need by join: after waiting on the lock, PostgreSQL rechecks the term's
         # row but not an outer-joined one, so it would show the need as it was before.
@@ -734,6 +810,18 @@ def map_taxonomy_term(term: TaxonomyTerm, need, *, by, only_if_undecided=False) 
         raise ConcurrentChange(
             f"Someone else has just mapped '{locked.name}' to "
             f"{locked.need.label if locked.need else 'its words only'}: nothing was changed"
+        )
+    if if_mapped_to is not ANY_MAPPING and (
+        locked.mapped_at is None
+        or locked.need_id != (if_mapped_to.pk if if_mapped_to is not None else None)
+    ):
+        now = (
+            "is waiting to be mapped again"
+            if locked.mapped_at is None
+            else f"now means {locked.need.label if locked.need else 'its words only'}"
+        )
+        raise ConcurrentChange(
+            f"Someone else has just changed '{locked.name}': it {now}. Nothing was changed"
         )
     previous = locked.need.code if locked.need else None
     TaxonomyTerm.objects.filter(pk=locked.pk).update(need=need, mapped_at=timezone.now())

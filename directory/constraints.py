@@ -243,7 +243,20 @@ ELIGIBILITY_PHRASES = {
     ],
 }
 # Words that open a listing to everyone, whatever else it says about who it suits.
-OPEN_TO_ALL = ["open to all", "open to everyone", "everyone welcome", "all welcome"]
+OPEN_TO_ALL = [
+    "open to all",
+    "open to everyone",
+    "everyone welcome",
+    "everyone is welcome",
+    "all welcome",
+    "all are welcome",
+    "anyone welcome",
+    "anyone is welcome",
+]
+# A text naming both ("dads, mums and grandparents", "for women; men welcome too") restricts
+# neither sex, wherever the two words stand.
+FEMALE_WORDS = {"women", "woman", "mums", "mothers", "ladies", "female", "girls"}
+MALE_WORDS = {"men", "man", "dads", "fathers", "male", "gentlemen", "boys"}
 OPEN_TO_BOTH_SEXES = [
     "men and women",
     "women and men",
@@ -254,7 +267,12 @@ OPEN_TO_BOTH_SEXES = [
     "men welcome",
 ]
 # "Mainly for men", "especially for carers": who it suits, not who may come.
+# "Not just for men", "not only for carers": open to more than them.
+HEDGE_PAIRS = {("not", "just"), ("not", "only")}
 HEDGES = (
+    "also",
+    "session",  # "a separate session for women on Fridays": the group itself is open
+    "sessions",
     "mainly",
     "mostly",
     "largely",
@@ -264,6 +282,8 @@ HEDGES = (
     "aimed",
     "geared",
 )
+# "For veterans and their families": a member of the family is not a veteran, and may come.
+FAMILIES_WELCOME = ["and their families", "and their family", "and families"]
 # A listing for people with dementia is for their carers too: either group may join.
 ALSO_ELIGIBLE = {"dementia": {"carers"}}
 
@@ -272,10 +292,10 @@ def _normal(text: str) -> str:
     return " " + " ".join(re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).split()) + " "
 
 
-def eligibility_groups(*texts: str) -> list[str]:
-    """Groups a listing is restricted to, from its "who it is for" text and description.
-    A listing for men and for women (or open to all) is restricted by neither."""
-    text = _normal(" ".join(texts))
+def eligibility_groups(eligibility: str) -> list[str]:
+    """Groups a listing is restricted to, from its "who it is for" text (never from its
+    description). A listing for men and for women (or open to all) is restricted by neither."""
+    text = _normal(eligibility)
     if any(f" {p} " in text for p in OPEN_TO_ALL):
         return []
     found = {
@@ -283,8 +303,15 @@ def eligibility_groups(*texts: str) -> list[str]:
         for group, phrases in ELIGIBILITY_PHRASES.items()
         if any(_says_only(text, phrase) for phrase in phrases)
     }
-    if {"men", "women"} <= found or any(f" {p} " in text for p in OPEN_TO_BOTH_SEXES):
+    words = set(text.split())
+    if (
+        {"men", "women"} <= found
+        or any(f" {p} " in text for p in OPEN_TO_BOTH_SEXES)
+        or (words & FEMALE_WORDS and words & MALE_WORDS)
+    ):
         found -= {"men", "women"}
+    if any(f" {p} " in text for p in FAMILIES_WELCOME):
+        found &= {"men", "women"}
     return [g for g in ELIGIBILITY_GROUPS if g in found]
 
 
@@ -293,7 +320,7 @@ def _says_only(text: str, phrase: str) -> bool:
     needle, start = f" {phrase} ", 0
     while (at := text.find(needle, start)) >= 0:
         before = text[:at].split()
-        if not before or before[-1] not in HEDGES:
+        if not before or (before[-1] not in HEDGES and tuple(before[-2:]) not in HEDGE_PAIRS):
             return True
         start = at + 1
     return False

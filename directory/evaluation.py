@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from uuid import UUID
 
@@ -78,6 +78,10 @@ def load(path) -> JudgedSet:
         raise JudgementError(
             [f"{path} is not JSON: {error.msg} at line {error.lineno}, column {error.colno}"]
         ) from error
+    except UnicodeDecodeError as error:
+        raise JudgementError(
+            [f"{path} is not UTF-8 text (byte {error.start}): save it as UTF-8"]
+        ) from error
     return validate(data)
 
 
@@ -100,9 +104,10 @@ def validate(data) -> JudgedSet:
     seen: set[str] = set()
     for number, raw in enumerate(raw_cases, 1):
         case_id = raw.get("id") if isinstance(raw, dict) else None
-        if isinstance(case_id, str) and case_id in seen:
-            problems.append(f"case {case_id!r}: id: used by an earlier case too")
-        seen.add(case_id)
+        if isinstance(case_id, str):
+            if case_id in seen:
+                problems.append(f"case {case_id!r}: id: used by an earlier case too")
+            seen.add(case_id)
         case = _case(number, raw, problems)
         if case is not None:
             cases.append(case)
@@ -345,14 +350,17 @@ def evaluate(judged: JudgedSet, engine: str = "linkwork", progress=None) -> Repo
     keyword = KeywordBaseline() if engine == "keyword" else None
     results = []
     for number, case in enumerate(judged.cases, 1):
+        checked = case.query
         if keyword is not None:
             ranked = keyword.search(case.query)
         else:
-            ranked = [str(m.service_id) for m in search(case.query).matches[:K]]
+            result = search(case.query)
+            ranked = [str(m.service_id) for m in result.matches[:K]]
+            checked = placed_query(case.query, result.place)
         listings = checks.listings(ranked)
         broken = []
         for rank, s in enumerate(ranked, 1):
-            found = checks.breaks(case.query, listings[s])
+            found = checks.breaks(checked, listings[s])
             if found:
                 broken.append(Broken(rank, s, listings[s].name, found))
         result = CaseResult(
@@ -368,6 +376,19 @@ def evaluate(judged: JudgedSet, engine: str = "linkwork", progress=None) -> Repo
         if progress:
             progress(number, len(judged.cases), result)
     return Report(engine, judged.split, results)
+
+
+def placed_query(query: Query, place: dict | None) -> Query:
+    """The query as the engine ran it when it took the place from the words ("choir in
+    Daventry"): the checker measures distances from that place, within its radius."""
+    if query.latitude is not None or not place or place.get("latitude") is None:
+        return query
+    return replace(
+        query,
+        latitude=place["latitude"],
+        longitude=place["longitude"],
+        radius_km=place.get("radius_km", query.radius_km),
+    )
 
 
 # The keyword baseline

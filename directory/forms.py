@@ -123,40 +123,52 @@ class FindActivityForm(ActionFormMixin, forms.Form):
 
 
 SEX_CHOICES = [("", "Not known"), ("female", "Female"), ("male", "Male")]
+NONE_OF_THESE = "none"
 GROUP_CHOICES = [
     ("carers", "A carer"),
     ("parents", "A parent of a baby or young child"),
     ("veterans", "A veteran of the armed forces"),
     ("dementia", "Living with dementia, or caring for someone who is"),
+    (NONE_OF_THESE, "None of these"),
 ]
 # What a referral's needs say about who the person is (ADR 0011 §2).
 GROUPS_FROM_NEEDS = {"carer": "carers", "new-parent": "parents"}
 
 
 class FindForPersonForm(FindActivityForm):
-    """The link worker's search for a person: who they are is known, so activities only
-    for men or women, or only for carers, parents and so on, are kept to those they can
-    join (the others are shown apart, as nearly fitting)."""
+    """The link worker's search for a person: where the link worker has said who they are,
+    activities only for men or women, or only for carers, parents and so on, are kept to
+    those they can join (the others are shown apart, as nearly fitting). Where nobody has
+    said, such activities are shown, labelled "for carers" and so on: an empty record says
+    nothing about a person."""
 
     sex = forms.ChoiceField(
         label="Sex",
-        help_text="Activities only for men or only for women follow this",
+        help_text="Ask them if a group only for men or only for women is in question",
         choices=SEX_CHOICES,
         required=False,
     )
     groups = forms.MultipleChoiceField(
         label="They are",
-        help_text="Activities only for one of these groups are shown if it is ticked",
+        help_text="Leave them all unticked if you have not asked: activities for these "
+        "groups are then shown, labelled",
         choices=GROUP_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
 
+    def clean_groups(self):
+        groups = self.cleaned_data.get("groups") or []
+        if NONE_OF_THESE in groups and len(groups) > 1:
+            raise forms.ValidationError('Tick the groups they are in, or "None of these", not both')
+        return groups
+
     def to_query(self, **extra) -> Query:
         data = self.cleaned_data
-        return super().to_query(
-            sex=data.get("sex") or None, groups=set(data.get("groups") or []), **extra
-        )
+        ticked = data.get("groups") or []
+        # Nothing ticked: not known. "None of these": known to be in none.
+        groups = None if not ticked else {g for g in ticked if g != NONE_OF_THESE}
+        return super().to_query(sex=data.get("sex") or None, groups=groups, **extra)
 
 
 SESSION_ROWS = 4

@@ -1,24 +1,26 @@
 """Full-text search over listings with each engine's own index: an FTS5 table on SQLite,
 a GIN index on a tsvector expression on PostgreSQL, both over `SearchDocument`.
 
-Each document holds the listing's words (`body`) and the grid cells of its places
-(`cells`, words like `zzg28302248`), so "these words, near here" is answered inside the
-index: it returns the few listings nearby, not every match in England. Words are matched as
-prefixes ("relax" finds "relaxation") and any word may match. A person's words never match
-the cell words: FTS5 filters by column, and words starting with the cell prefix are dropped
-from queries (on PostgreSQL, tsvector weights would keep them apart too, but a weighted
-query makes it recompute every candidate's tsvector).
+Each document holds the stems of the listing's words (`body`, `directory.text.tokens`) and
+the grid cells of its places (`cells`, words like `zzg28302248`), so "these words, near
+here" is answered inside the index: it returns the few listings nearby, not every match in
+England. Queries are stems made by the same tokenizer ("relaxation" and "relaxing" are both
+"relax"), matched whole; any stem may match (the engine grades them afterwards). The
+databases' own stemming (FTS5 porter, PostgreSQL 'english') runs over our stems on both
+sides alike, so it cannot make them disagree. A person's words never match the cell words:
+FTS5 filters by column, and words starting with the cell prefix are dropped from queries
+(on PostgreSQL, tsvector weights would keep them apart too, but a weighted query makes it
+recompute every candidate's tsvector).
 """
 
 import json
-import re
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
+from directory import text as lexicon
 from geography.grid import TOKEN_PREFIX
 
-WORD_RE = re.compile(r"[a-z0-9]+")
 FTS_TABLE = "directory_search_fts"
 GIN_INDEX = "directory_searchdocument_gin"
 PLACELESS = f"{TOKEN_PREFIX}placeless"  # the cell word of listings with no place at all
@@ -27,15 +29,17 @@ PG_VECTOR = "(to_tsvector('simple', cells) || to_tsvector('english', body))"
 
 
 def words(text: str) -> list[str]:
-    return [
-        w
-        for w in WORD_RE.findall((text or "").lower())
-        if len(w) > 1 and not w.startswith(TOKEN_PREFIX)
-    ]
+    """The stems of `text` the index is asked about."""
+    return [w for w in lexicon.tokens(text) if not w.startswith(TOKEN_PREFIX)]
+
+
+def _stems(terms: list[str]) -> list[str]:
+    # Only letters and digits reach a query: the index syntax never sees a quote.
+    return sorted({t for t in terms if t and t.isalnum() and not t.startswith(TOKEN_PREFIX)})
 
 
 def _fts5_query(terms: list[str], cells: list[str] | None) -> str:
-    text = "body : (" + " OR ".join(f'"{t}"*' for t in terms) + ")"
+    text = "body : (" + " OR ".join(f'"{t}"' for t in terms) + ")"
     if cells is None:
         return text
     return "cells : (" + " OR ".join([*cells, PLACELESS]) + ") AND " + text
@@ -43,7 +47,7 @@ def _fts5_query(terms: list[str], cells: list[str] | None) -> str:
 
 def _pg_condition(terms: list[str], cells: list[str] | None) -> tuple[str, list[str]]:
     sql = f"{PG_VECTOR} @@ to_tsquery('english', %s)"
-    params = [" | ".join(f"{t}:*" for t in terms)]
+    params = [" | ".join(terms)]
     if cells is not None:
         sql = f"{PG_VECTOR} @@ (to_tsquery('simple', %s) && to_tsquery('english', %s))"
         params.insert(0, " | ".join([*cells, PLACELESS]))
@@ -51,9 +55,10 @@ def _pg_condition(terms: list[str], cells: list[str] | None) -> tuple[str, list[
 
 
 def matching_keys(terms: list[str], cells: list[str] | None = None) -> set[int]:
-    """Keys of the search documents whose words match any of `terms` and, when `cells`
-    (grid tokens) are given, that have a place in one of them or no place at all."""
-    terms = sorted(set(terms))
+    """Keys of the search documents whose stems include any of `terms` (stems, from
+    `directory.text`) and, when `cells` (grid tokens) are given, that have a place in one
+    of them or no place at all."""
+    terms = _stems(terms)
     if not terms:
         return set()
     if connection.vendor == "postgresql":
@@ -76,8 +81,9 @@ def one_of(keys: set[int]) -> RawSQL:
 
 
 def matching_service_ids(terms: list[str]) -> RawSQL | None:
-    """A subquery of service ids whose words match any of `terms`, anywhere."""
-    terms = sorted(set(terms))
+    """A subquery of service ids whose stems include any of `terms`, anywhere. The terms
+    may be stems (`words()`) or words as typed: each is also asked for as its stem."""
+    terms = _stems([*terms, *(s for t in terms for s in lexicon.tokens(t))])
     if not terms:
         return None
     if connection.vendor == "postgresql":

@@ -156,6 +156,22 @@ class _Reader:
         return False
 
 
+# "No wheelchair access", "not step-free", "without a lift": a feed's access text says what
+# is missing as often as what is there, and a wheelchair user sent to steps is worse off
+# than one told to ask.
+_NOT_STEP_FREE = re.compile(
+    r"\b(?:no|not|without|isn'?t|non|never)\b[\s-]+(?:\w+[\s-]+){0,2}?(?:step[\s-]?free|wheelchair|level|accessible)"
+    r"|\bsteps? only\b|\bstairs only\b|\bnot (?:fully )?accessible\b"
+)
+_STEP_FREE = re.compile(r"\bstep[\s-]?free\b|\bwheelchair\b|\blevel access\b")
+
+
+def says_step_free(access: str) -> bool:
+    """Whether a location's access text says it is step-free, and nowhere says it is not."""
+    text = access.lower()
+    return bool(_STEP_FREE.search(text)) and not _NOT_STEP_FREE.search(text)
+
+
 def parse_json(feed) -> tuple[list[ServiceRecord], list[Problem]]:
     if isinstance(feed, dict) and "contents" in feed:
         items = feed["contents"]
@@ -233,7 +249,7 @@ def _service_from_json(index, item, problems, known_terms, need_codes):
                 longitude=r.number(
                     f"service_at_locations[{n}].location.longitude", loc.get("longitude"), -180, 180
                 ),
-                wheelchair_accessible="wheelchair" in access or "step-free" in access,
+                wheelchair_accessible=says_step_free(access),
             )
         )
     for n, s in enumerate(item.get("schedules") or [], start=1):

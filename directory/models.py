@@ -198,8 +198,14 @@ class SearchDocument(models.Model):
     service = models.OneToOneField(
         Service, on_delete=models.CASCADE, related_name="search_document"
     )
+    # Stems (directory.text.tokens) of all its words, for the full-text gate: the
+    # databases match our stems, so index and query share one tokenizer.
     body = models.TextField()
     cells = models.TextField()
+    # Field → {stem: term frequency}, for BM25F (directory.text.FIELDS).
+    tokens = models.JSONField(
+        default=dict, db_default=models.Value({}, models.JSONField()), blank=True
+    )
 
     def __str__(self):
         return f"Search document {self.key} for {self.service_id}"
@@ -227,7 +233,11 @@ class SearchEntry(models.Model):
         max_length=400, help_text="Sessions by weekday: MO0930-1300,1800-2000;TU;… (constraints)"
     )
     eligibility = models.CharField(
-        max_length=100, blank=True, default="", help_text="Who it is for: group codes, padded"
+        max_length=100,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Who it is for: group codes, padded",
     )
     is_free = models.BooleanField()
     wheelchair = models.BooleanField()

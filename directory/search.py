@@ -5,22 +5,38 @@ The database narrows the field from the search index (`directory.search_index`):
 in the grid cells around the place that meet a need or match the words (the text index is
 asked about those cells alone) and pass free-only, step-free and age. Python applies the
 rest of the person's hard constraints (`directory.constraints`: days and times, who it is
-for), scores every candidate with a few sums, sorts, and writes reasons a person can read
-for the page of results only. Results are exact: nothing inside the radius is left out,
-however dense the place, and nothing that breaks a constraint is let in. Asked for, the
-near misses (ADR 0011 §2) are the relevant listings breaking exactly one constraint, out
-to half as far again, each with what does not fit.
+for), scores every candidate with one weighted sum (ADR 0011 §3: graded text relevance by
+BM25F over the listing's fields, needs met, distance, schedule fit), sorts, and writes
+reasons a person can read for the page of results only. Words and the index share one
+tokenizer (`directory.text`); a place named in the words ("choir in Daventry") is the
+place searched around when no postcode or lat/lon is given (`directory.places`).
+Results are exact: nothing inside the radius is left out, however dense the place, and
+nothing that breaks a constraint is let in; with words given, a listing must meet a need
+asked for or carry enough of the words (the relevance gate). Asked for, the near misses
+(ADR 0011 §2) are the relevant listings breaking exactly one constraint, out to half as
+far again, each with what does not fit.
 """
 
+import json
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import time
 from time import monotonic
 
+from django.db import connection
 from django.db.models import Q
 
-from directory import constraints, fulltext
-from directory.models import CostOption, Schedule, SearchEntry, Service, Synonym
+from directory import constraints, fulltext, places, search_index
+from directory import text as lexicon
+from directory.models import (
+    CostOption,
+    Schedule,
+    SearchDocument,
+    SearchEntry,
+    Service,
+    Synonym,
+)
 from geography.grid import Box
 from geography.lookup import bounding_box, distance_km
 from referrals.models import Need
@@ -48,11 +64,23 @@ DEFAULT_RADIUS_KM = 10.0
 # A search with no place is ranked over at most this many listings (a county has ~3,000).
 MAX_CANDIDATES = 5000
 
-WEIGHT_NEED = 0.40
-WEIGHT_TEXT = 0.20
+# ADR 0011 §3: S(d) = Σ ŵ_c · x_c(d) − penalties, the weights rescaled to sum to 1 over
+# the components the query supplies (no words: no text; no place: no distance; no days or
+# times: no schedule fit). Tuned on the dev judged set only.
+WEIGHT_TEXT = 0.35
+WEIGHT_NEED = 0.30
 WEIGHT_DISTANCE = 0.25
-WEIGHT_SCHEDULE_FIT = 0.15
+WEIGHT_SCHEDULE_FIT = 0.05
 PENALTY_FULL = 0.10
+# What matters to the person and their goals: weak extra words (ADR §3, qw 0.3), and the
+# weight of the text component when they are the only words.
+CONTEXT_WEIGHT = 0.3
+WEIGHT_CONTEXT_TEXT = 0.05
+# Relevance gate (ADR §3): with words given, a listing meeting none of the needs asked for
+# must have words carrying at least this share of the query's weight (Σ idf of the typed
+# words), so one common word among rarer ones no longer returns the directory, while a
+# passing mention of the one word asked for is still found (and ranked low).
+TEXT_GATE = 0.3
 # A listing for a group the person may not be in (public searches do not know): shown,
 # labelled, a little lower, unless their words name the group.
 PENALTY_ELIGIBILITY_UNKNOWN = 0.10
@@ -113,9 +141,15 @@ class Result:
 
 
 def search(query: Query) -> Result:
-    words, synonym_needs = expand(query.text)
-    wanted = sorted(set(query.needs) | synonym_needs)
-    rank = _Ranker(query, wanted, words)
+    _sync_caches()
+    query, place, text = _place_in_words(query)
+    known = synonyms()
+    typed = lexicon.expand_query(text, known)
+    context = lexicon.expand_query(query.context_text, known, weight=CONTEXT_WEIGHT)
+    words = list(typed.stems)
+    wanted = sorted(set(query.needs) | typed.needs)
+    relevance = _Relevance(typed, context, text)
+    rank = _Ranker(query, wanted, typed.stems, relevance, place)
     near = []
     if query.include_near and query.latitude is not None:
         # One read of the widened field: what breaks nothing is a match (the same rows the
@@ -129,14 +163,71 @@ def search(query: Query) -> Result:
             matched = {row[0] for row in rows}
             relaxed = _candidates(query, words, wanted, relaxed=True)
             near = _sort_out([row for row in relaxed if row[0] not in matched], rank)[1]
+    relevance.read(rows, near, query)
+    rows = [row for row in rows if rank.relevant(row)]
+    near = [r for r in near if rank.relevant(r.row)]
+    for r in near:
+        r.score = rank.score(r.row)
+    near.sort(key=lambda r: (-r.score, *_tie(r.row)))
+    near = near[:NEAR_LIMIT]
     scored = [(rank.score(row), row) for row in rows]
-    scored.sort(key=lambda pair: (-pair[0], pair[1][KM] or 0, pair[1][NAME]))
+    scored.sort(key=lambda pair: (-pair[0], *_tie(pair[1])))
     page = [
         rank.ranked(score, row) for score, row in scored[query.offset : query.offset + query.limit]
     ]
     # One set of look-ups for the page and the near misses together.
-    described = _describe(page + near, query)
-    return Result(described[: len(page)], len(scored), wanted, near_misses=described[len(page) :])
+    described = _describe(page + near, query, rank)
+    return Result(
+        described[: len(page)],
+        len(scored),
+        wanted,
+        near_misses=described[len(page) :],
+        place=place,
+    )
+
+
+def _tie(row: tuple) -> tuple:
+    """Equal scores go nearest first, then by listing key: never by name, which would
+    favour "Aardvark" over the activity next door."""
+    return (row[KM] or 0, row[0])
+
+
+def _place_in_words(query: Query) -> tuple[Query, dict | None, str]:
+    """The query to run, the place the words named (None unless the place came from
+    them), and the words left once the place is taken out. A postcode or lat/lon given
+    wins over a place in the words, whose name still stops counting as a word."""
+    if not query.text.strip():
+        return query, None, query.text
+    given = query.latitude is not None
+    found = places.find_place(query.text, None if given else query.radius_km)
+    if found is None:
+        return query, None, query.text
+    if given:
+        return query, None, found.words
+    place = {
+        "name": found.name,
+        "from": "words",
+        "latitude": found.latitude,
+        "longitude": found.longitude,
+        "radius_km": round(found.radius_km, 2),
+    }
+    located = replace(
+        query, latitude=found.latitude, longitude=found.longitude, radius_km=found.radius_km
+    )
+    return located, place, found.words
+
+
+_seen_generation = -1
+
+
+def _sync_caches() -> None:
+    """After this process changed the index, read the directory's towns and word
+    statistics again (other processes read them again within their cache time)."""
+    global _seen_generation, _stats
+    if search_index.generation != _seen_generation:
+        _seen_generation = search_index.generation
+        places.forget()
+        _stats = None
 
 
 @dataclass
@@ -152,6 +243,142 @@ class _Ranked:
     row: tuple
     # Near misses: the constraint broken, as a code of `_Ranker.breaks`.
     breaks: list[str] = field(default_factory=list)
+
+
+STATS_SECONDS = 600
+
+
+class _Stats:
+    """What BM25F needs to know about the whole directory: how many documents, how many
+    have each stem, and each field's mean length. Read once a while per process: drift
+    between reads changes idf by a hair, and SQL still decides what exists."""
+
+    def __init__(self):
+        self.loaded_at = monotonic()
+        df: Counter = Counter()
+        lengths: Counter = Counter()
+        n = 0
+        for tokens in SearchDocument.objects.values_list("tokens", flat=True).iterator(
+            chunk_size=2000
+        ):
+            n += 1
+            seen = set()
+            for name, counts in (tokens or {}).items():
+                lengths[name] += sum(counts.values())
+                seen.update(counts)
+            df.update(seen)
+        self.n = n
+        self.df = df
+        self.avglen = {name: total / n for name, total in lengths.items()} if n else {}
+
+
+_stats: _Stats | None = None
+
+
+def _directory_stats() -> _Stats:
+    global _stats
+    if _stats is None or monotonic() - _stats.loaded_at > STATS_SECONDS:
+        _stats = _Stats()
+    return _stats
+
+
+def _tokens(keys: set[int]) -> list[tuple[int, dict]]:
+    """(key, field → {stem: tf}) of these search documents, read with a raw cursor: the
+    ORM's per-row JSON conversion costs more than the scoring."""
+    subquery, params = fulltext.one_of(keys).as_sql(None, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "key", "tokens" FROM {SearchDocument._meta.db_table} '
+            f'WHERE "key" IN {subquery}',
+            params,
+        )
+        return [
+            (key, tokens if isinstance(tokens, dict) else json.loads(tokens or "{}"))
+            for key, tokens in cursor.fetchall()
+        ]
+
+
+class _Relevance:
+    """Graded text relevance (ADR 0011 §3): BM25F over the listing's fields, for the
+    candidates the text index found. The person's own words (and what their synonyms add)
+    score `typed`; what matters to them and their goals add weakly to `total`."""
+
+    def __init__(self, typed: lexicon.Expansion, context: lexicon.Expansion, text: str):
+        self.typed = dict(typed.stems)
+        self.context = {s: w for s, w in context.stems.items() if s not in self.typed}
+        self.stems = {**self.typed, **self.context}
+        # How to name a stem in a reason: the word the person typed, else a synonym's word.
+        self.said: dict[str, str] = {}
+        for w in lexicon.words(text):
+            self.said.setdefault(lexicon.stem(w), w)
+        self.coverage: dict[int, float] = {}
+        self.total_score: dict[int, float] = {}
+        self.matched: dict[int, list[str]] = {}
+        self.best_total = 0.0
+
+    def read(self, rows: list[tuple], near: list, query: Query) -> None:
+        """Score the candidates (matches and near misses) that the index says have any
+        of the stems."""
+        if not self.stems:
+            return
+        keys = {row[0] for row in rows if row[TEXT_HIT]} | {
+            r.row[0] for r in near if r.row[TEXT_HIT]
+        }
+        if self.context:
+            # What matters to the person never lets a listing in, but ranks those in.
+            cells = None
+            if query.latitude is not None:
+                radius = query.radius_km * (NEAR_RADIUS_FACTOR if near else 1)
+                box = Box.around(*bounding_box(query.latitude, query.longitude, radius))
+                cells = box.search_tokens()
+            candidates = {row[0] for row in rows} | {r.row[0] for r in near}
+            keys |= candidates & fulltext.matching_keys(list(self.context), cells)
+        if not keys:
+            return
+        stats = _directory_stats()
+        idf = {s: lexicon.idf(stats.df.get(s, 0), max(stats.n, 1)) for s in self.stems}
+        documents = _tokens(keys)
+        # The gate asks what share of the words' weight (idf) a listing has: of the words
+        # the person typed, so that synonyms widen without diluting, and only of words
+        # some listing has (a word no listing uses cannot be met, and would weigh most).
+        used = {s: w for s, w in self.typed.items() if stats.df.get(s)}
+        own = {s: w for s, w in used.items() if w >= lexicon.TYPED_WEIGHT} or used
+        mass = sum(w * idf[s] for s, w in own.items())
+        for key, tokens in documents:
+            if not tokens:
+                # Indexed before documents kept their stems (migration 0011, until
+                # `rebuild_search_index`): the index found the words, so let it in.
+                self.coverage[key] = 1.0
+                continue
+            length = {name: float(sum(counts.values())) for name, counts in tokens.items()}
+            covered = total = 0.0
+            matched = []
+            for s, weight in self.stems.items():
+                tf = {name: counts[s] for name, counts in tokens.items() if s in counts}
+                tilde = lexicon.pseudo_tf(tf, length, stats.avglen)
+                if not tilde:
+                    continue
+                total += weight * idf[s] * lexicon.saturate(tilde)
+                if s in self.typed:
+                    covered += weight * idf[s]
+                    matched.append(s)
+            self.coverage[key] = covered / mass if mass else 0.0
+            self.total_score[key] = total
+            self.matched[key] = matched
+        self.best_total = max(self.total_score.values(), default=0.0)
+
+    def share(self, key: int) -> float:
+        """x_L: the listing's text score as a share of the best among the candidates."""
+        return self.total_score.get(key, 0.0) / self.best_total if self.best_total else 0.0
+
+    def passes(self, key: int) -> bool:
+        return self.coverage.get(key, 0.0) >= TEXT_GATE
+
+    def about(self, key: int) -> list[str]:
+        """The words it is about, as the person said them."""
+        return list(
+            dict.fromkeys(self.said[s] for s in self.matched.get(key, []) if s in self.said)
+        )
 
 
 def _candidates(query: Query, words: list[str], wanted: list[str], relaxed=False) -> list[tuple]:
@@ -263,6 +490,12 @@ NAME, NEEDS, SLOTS, CAPACITY, TOWN, IS_FREE, WHEELCHAIR, MIN_AGE, MAX_AGE, ELIGI
     )
 )
 TEXT_HIT, KM = len(_COLUMNS), len(_COLUMNS) + 1
+# ADR §3 α: needs the person chose, and needs their words name through the synonyms.
+NEED_CHOSEN = 1.0
+NEED_FROM_WORDS = 0.8
+# x_D of a listing with no place (telephone, online): as if some 5 km away.
+PLACELESS_CLOSENESS = 0.3
+_NO_WORDS = (lexicon.Expansion({}, set(), []), "")
 # Near misses: how far past the radius they may be, and how many are shown.
 NEAR_RADIUS_FACTOR = 1.5
 NEAR_LIMIT = 10
@@ -281,15 +514,49 @@ class _Ranker:
     listing inside the radius, so it stays cheap, and remembers whether each distinct
     timetable fits the person's days and times."""
 
-    def __init__(self, query: Query, wanted: list[str], words=()):
+    def __init__(
+        self,
+        query: Query,
+        wanted: list[str],
+        stems=(),
+        relevance: "_Relevance | None" = None,
+        place: dict | None = None,
+    ):
         self.query = query
         self.wanted = [(code, f" {code} ") for code in wanted]
+        # ADR §3 α: a need the person chose counts fully, one their words name less.
+        self.need_weight = {
+            code: NEED_CHOSEN if code in query.needs else NEED_FROM_WORDS for code in wanted
+        }
+        self.relevance = relevance or _Relevance(lexicon.Expansion({}, set(), []), *_NO_WORDS)
+        self.place = place
         self.timed = bool(query.days or query.from_time or query.to_time)
         self.fit_by_slots: dict[str, bool | None] = {}
         self.exact: dict[int, bool] = {}  # keys of coarse timetables, checked on their schedules
-        self.named_groups = {g for g, names in GROUP_WORDS.items() if names & set(words)} | {
-            g for g, need in GROUP_NEEDS.items() if need in wanted
-        }
+        stems = set(stems)
+        self.named_groups = {
+            g for g, names in GROUP_WORDS.items() if {lexicon.stem(n) for n in names} & stems
+        } | {g for g, need in GROUP_NEEDS.items() if need in wanted}
+        weights = []
+        # Words from what matters alone (the link worker's search) weigh less than words
+        # the person typed.
+        self.text_weight = WEIGHT_TEXT if self.relevance.typed else WEIGHT_CONTEXT_TEXT
+        if self.relevance.stems:
+            weights.append(self.text_weight)
+        if self.wanted:
+            weights.append(WEIGHT_NEED)
+        if query.latitude is not None:
+            weights.append(WEIGHT_DISTANCE)
+        if self.timed:
+            weights.append(WEIGHT_SCHEDULE_FIT)
+        self.scale = 1 / sum(weights) if weights else 0.0
+
+    def relevant(self, row: tuple) -> bool:
+        """The relevance gate (ADR §3): with words given, a listing must meet a need
+        asked for or be about the words well enough."""
+        if not self.relevance.typed:
+            return True
+        return bool(self.met(row[NEEDS])) or self.relevance.passes(row[0])
 
     def met(self, needs: str) -> list[str]:
         return [code for code, padded in self.wanted if padded in needs]
@@ -363,24 +630,31 @@ class _Ranker:
         self.exact |= {key: key in fitting for key in keys}
 
     def score(self, row: tuple) -> float:
+        """S(d) of ADR 0011 §3, in [0, 1]."""
         score = 0.0
+        if self.relevance.stems:
+            score += self.text_weight * self.relevance.share(row[0])
         if self.wanted:
-            met = sum(1 for _, padded in self.wanted if padded in row[NEEDS])
-            score += WEIGHT_NEED * met / len(self.wanted)
-        if row[TEXT_HIT]:
-            score += WEIGHT_TEXT
-        if row[KM] is not None:
-            score += WEIGHT_DISTANCE / (1 + row[KM] / 2)
-        fits = self.fits(row[SLOTS], row[0])
-        if fits is True:
-            score += WEIGHT_SCHEDULE_FIT
-        elif fits is None and self.timed:
-            score += WEIGHT_SCHEDULE_FIT / 2  # no timetable: times to arrange
+            met = sum(
+                self.need_weight[code] for code, padded in self.wanted if padded in row[NEEDS]
+            )
+            score += WEIGHT_NEED * met / sum(self.need_weight.values())
+        if self.query.latitude is not None:
+            km = row[KM]
+            score += WEIGHT_DISTANCE * (PLACELESS_CLOSENESS if km is None else 1 / (1 + km / 2))
+        if self.timed:
+            fits = self.fits(row[SLOTS], row[0])
+            if fits is True:
+                score += WEIGHT_SCHEDULE_FIT
+            elif fits is None:
+                score += WEIGHT_SCHEDULE_FIT / 2  # no timetable: times to arrange
+        score *= self.scale
         if row[CAPACITY] == 0:
             score -= PENALTY_FULL
         if row[ELIGIBILITY] and set(self.eligibility(row[ELIGIBILITY]).unknown) - self.named_groups:
             score -= PENALTY_ELIGIBILITY_UNKNOWN
-        return round(score, 4)
+        # Penalties could take it below zero: a score is a share of a perfect fit.
+        return round(min(1.0, max(0.0, score)), 4)
 
     def ranked(self, score: float, row: tuple, breaks=()) -> "_Ranked":
         return _Ranked(
@@ -407,12 +681,12 @@ def _sort_out(rows: list[tuple], rank: _Ranker) -> tuple[list[tuple], list[_Rank
         if not broken:
             fitting.append(row)
         elif len(broken) == 1:
-            near.append((rank.score(row), row, broken))
-    near.sort(key=lambda n: (-n[0], n[1][KM] or 0, n[1][NAME]))
-    return fitting, [rank.ranked(score, row, broken) for score, row, broken in near[:NEAR_LIMIT]]
+            # Scored and cut to NEAR_LIMIT once text relevance is known (`search`).
+            near.append(rank.ranked(0.0, row, broken))
+    return fitting, near
 
 
-def _describe(page: list[_Ranked], query: Query) -> list[Match]:
+def _describe(page: list[_Ranked], query: Query, rank: "_Ranker | None" = None) -> list[Match]:
     """Reasons a person can read, for the page of results and the near misses only."""
     if not page:
         return []
@@ -438,8 +712,13 @@ def _describe(page: list[_Ranked], query: Query) -> list[Match]:
         reasons = []
         if r.needs_met:
             reasons.append("meets: " + ", ".join(sorted(labels[c].lower() for c in r.needs_met)))
-        if r.km is not None:
-            reasons.append(f"{r.km:.1f} km")
+        about = rank.relevance.about(r.key) if rank else []
+        if about:
+            reasons.append("about " + ", ".join(about))
+        # A near miss that is too far says so in what does not fit: not twice.
+        if r.km is not None and "distance" not in r.breaks:
+            place = rank.place if rank else None
+            reasons.append(f"in {place['name']}, {r.km:.1f} km" if place else f"{r.km:.1f} km")
         own = schedules.get(sid, [])
         when = [describe_schedule(s) for s in own]
         if r.fits is True:
@@ -534,48 +813,6 @@ def synonyms() -> list[tuple[str, set[str], set[str]]]:
 def forget_synonyms() -> None:
     global _synonyms
     _synonyms = (0.0, [])
-
-
-def expand(text: str) -> tuple[list[str], set[str]]:
-    """Residents' words → search words and needs, through the synonyms table."""
-    normal = " ".join(re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).split())
-    if not normal:
-        return [], set()
-    padded = f" {normal} "
-    words = set(fulltext.words(normal))
-    needs: set[str] = set()
-    for phrase, extra_words, extra_needs in synonyms():
-        if f" {phrase} " in padded:
-            words |= extra_words
-            needs |= extra_needs
-    return sorted(words - STOP_WORDS), needs
-
-
-STOP_WORDS = {
-    "and",
-    "the",
-    "for",
-    "with",
-    "near",
-    "me",
-    "my",
-    "in",
-    "of",
-    "to",
-    "a",
-    "an",
-    "i",
-    "im",
-    "am",
-    "is",
-    "it",
-    "on",
-    "at",
-    "some",
-    "something",
-    "group",
-    "groups",
-}
 
 
 def _schedules(ids) -> dict:

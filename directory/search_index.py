@@ -10,6 +10,7 @@ its own transaction, so search never sees a half-made change; `rebuild()` (the
 from collections import defaultdict
 
 from directory import constraints, fulltext
+from directory import text as lexicon
 from directory.models import (
     Schedule,
     SearchDocument,
@@ -20,6 +21,9 @@ from directory.models import (
 from geography import grid
 
 BATCH = 500
+# Counts the changes this process made to the index: the engine's caches of the
+# directory's words and towns (`directory.search`) are read again after one.
+generation = 0
 
 
 def refresh(service_ids) -> None:
@@ -32,6 +36,8 @@ def refresh(service_ids) -> None:
 
 def rebuild(progress=None) -> int:
     """Every listing's entries, made again. Returns how many listings were indexed."""
+    global generation
+    generation += 1
     SearchEntry.objects.all().delete()
     SearchDocument.objects.all().delete()
     fulltext.clear()
@@ -45,6 +51,8 @@ def rebuild(progress=None) -> int:
 
 
 def _refresh(ids) -> None:
+    global generation
+    generation += 1
     fulltext.forget(
         list(SearchDocument.objects.filter(service_id__in=ids).values_list("key", flat=True))
     )
@@ -71,10 +79,21 @@ def _refresh(ids) -> None:
     if not services:
         return
     needs = defaultdict(dict)
-    for service_id, code, label in Service.terms.through.objects.filter(
-        service_id__in=ids, taxonomyterm__need__isnull=False
-    ).values_list("service_id", "taxonomyterm__need__code", "taxonomyterm__need__label"):
-        needs[service_id][code] = label
+    # Every term's name and description count as words, mapped to a need or not (ADR 0011
+    # §7); the needs' labels too.
+    terms = defaultdict(list)
+    for service_id, code, label, name, description in Service.terms.through.objects.filter(
+        service_id__in=ids
+    ).values_list(
+        "service_id",
+        "taxonomyterm__need__code",
+        "taxonomyterm__need__label",
+        "taxonomyterm__name",
+        "taxonomyterm__description",
+    ):
+        if code is not None:
+            needs[service_id][code] = label
+        terms[service_id] += [name, description]
     places = defaultdict(list)
     for row in (
         ServiceAtLocation.objects.filter(service_id__in=ids)
@@ -97,14 +116,23 @@ def _refresh(ids) -> None:
     ):
         schedules[row["service_id"]].append(row)
 
-    documents = [
-        SearchDocument(
-            service_id=s["id"],
-            body=_body(s, needs[s["id"]], places[s["id"]]),
-            cells=_cells(places[s["id"]]),
-        )
+    groups = {
+        # "Who it is for" only: a description's "a separate session for women" or "not just
+        # for men" must not shut anyone out.
+        s["id"]: constraints.eligibility_groups(s["eligibility_description"])
         for s in services
-    ]
+    }
+    documents = []
+    for s in services:
+        fields = _fields(s, needs[s["id"]], terms[s["id"]], groups[s["id"]])
+        documents.append(
+            SearchDocument(
+                service_id=s["id"],
+                body=_body(fields, places[s["id"]]),
+                cells=_cells(places[s["id"]]),
+                tokens={name: lexicon.field_counts(text) for name, text in fields.items() if text},
+            )
+        )
     SearchDocument.objects.bulk_create(documents)
     fulltext.write([(d.key, d.body, d.cells) for d in documents])
 
@@ -119,9 +147,7 @@ def _refresh(ids) -> None:
             "area_id": s["area_id"],
             "needs": _needs(needs[s["id"]]),
             "slots": constraints.encode_slots(schedules[s["id"]]),
-            "eligibility": constraints.encode_eligibility(
-                constraints.eligibility_groups(s["eligibility_description"], s["description"])
-            ),
+            "eligibility": constraints.encode_eligibility(groups[s["id"]]),
             "is_free": s["is_free"],
             "minimum_age": s["minimum_age"],
             "maximum_age": s["maximum_age"],
@@ -145,23 +171,48 @@ def _refresh(ids) -> None:
                 SearchEntry(
                     **common,
                     cell=SearchEntry.UNPLACED if places[s["id"]] else SearchEntry.PLACELESS,
-                    wheelchair=False,
+                    # No place at all (by phone, online, at home): no step to climb. A
+                    # venue whose whereabouts are unknown may have steps: not step-free.
+                    wheelchair=not places[s["id"]],
                     town=places[s["id"]][0]["location__city"][:100] if places[s["id"]] else "",
                 )
             )
     SearchEntry.objects.bulk_create(entries)
 
 
-def _body(service: dict, needs: dict, places: list[dict]) -> str:
+def _fields(service: dict, needs: dict, terms: list[str], groups: list[str]) -> dict:
+    """The listing's text by BM25F field (`directory.text.FIELDS`)."""
+    ages = (
+        constraints.age_label(service["minimum_age"], service["maximum_age"])
+        if service["minimum_age"] is not None or service["maximum_age"] is not None
+        else ""
+    )
+    return {
+        "name": service["name"],
+        "taxonomy": " ".join(
+            [
+                *needs.values(),
+                *dict.fromkeys(t for t in terms if t),
+                *(constraints.GROUP_LABELS[g] for g in groups),
+            ]
+        ),
+        "description": f"{service['alternate_name']} {service['description']}",
+        "eligibility": f"{service['eligibility_description']} {ages}",
+        "organisation": service["organization__name"],
+    }
+
+
+def _body(fields: dict, places: list[dict]) -> str:
+    """Stems of every field and of its places' names, for the full-text gate."""
     return " ".join(
-        [
-            service["name"],
-            service["alternate_name"],
-            service["description"],
-            service["organization__name"],
-            *needs.values(),
-            *(f"{p['location__name']} {p['location__city']}" for p in places),
-        ]
+        lexicon.tokens(
+            " ".join(
+                [
+                    *fields.values(),
+                    *(f"{p['location__name']} {p['location__city']}" for p in places),
+                ]
+            )
+        )
     )
 
 

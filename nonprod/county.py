@@ -319,6 +319,9 @@ class Kind:
     eligibility: str = ""
     ages: tuple[int | None, int | None] = (None, None)
     venues: tuple[str, ...] = ()
+    # A refuge's or a domestic-abuse group's address is given on booking, never published:
+    # the listing shows its town only.
+    confidential: bool = False
     # How many towns have one: 9 for what every town has (a walking group, a food bank),
     # 1 for the county's only one (a hearing voices group).
     spread: int = 2
@@ -369,7 +372,7 @@ ACTIVITY_KINDS = [
     ),
     Kind(
         ("{town} Lunch Club", "Good Company Lunch Club"),
-        "Age UK Northamptonshire ({town})",
+        "Age Well Northamptonshire ({town})",
         ("loneliness",),
         ("WE 12:00-14:00", "TH 12:00-14:00", "FR 12:00-14:00"),
         "6.50",
@@ -547,8 +550,8 @@ ACTIVITY_KINDS = [
         spread=9,
     ),
     Kind(
-        ("Cruse Bereavement Support ({town})",),
-        "Cruse Bereavement Support Northamptonshire",
+        ("Bereavement Support ({town})",),
+        "Northamptonshire Bereavement Support",
         ("bereavement", "low-mood"),
         ("MO 10:00-16:00, TH 10:00-16:00", "WE 12:00-19:00"),
         None,
@@ -616,7 +619,7 @@ ACTIVITY_KINDS = [
     ),
     Kind(
         ("Caring for Someone with Dementia: Carers' Group",),
-        "Alzheimer's Society ({town})",
+        "Memory Support Northamptonshire ({town})",
         ("carer", "bereavement"),
         ("2WE 14:00-15:30", "4TH 14:00-15:30"),
         None,
@@ -642,7 +645,7 @@ ACTIVITY_KINDS = [
     ),
     Kind(
         ("Singing for the Brain {town}",),
-        "Alzheimer's Society ({town})",
+        "Memory Support Northamptonshire ({town})",
         ("long-term-condition", "carer", "loneliness"),
         ("MO 10:30-12:00", "TH 14:00-15:30"),
         None,
@@ -833,8 +836,8 @@ ACTIVITY_KINDS = [
         venues=("Cafe",),
     ),
     Kind(
-        ("Andy's Man Club {town}",),
-        "Andy's Man Club",
+        ("Men's Talking Circle {town}",),
+        "Men's Talking Circle",
         ("low-mood", "anxiety", "mental-health-crisis"),
         ("MO 19:00-21:00",),
         None,
@@ -1059,13 +1062,13 @@ ACTIVITY_KINDS = [
     ),
     Kind(
         ("Men Who Cook", "{town} Blokes' Kitchen"),
-        "Age UK Northamptonshire ({town})",
+        "Age Well Northamptonshire ({town})",
         ("loneliness", "long-term-condition"),
         ("WE 10:00-13:00",),
         "3.00",
         "Cooking lessons for older men who have never really cooked, or who lost the person who "
         "did. We cook a simple meal and then eat it together.",
-        "Ring Age UK to book a place.",
+        "Ring Age Well to book a place.",
         eligibility="For men aged 60 and over.",
         ages=(60, None),
     ),
@@ -1338,7 +1341,7 @@ ACTIVITY_KINDS = [
     ),
     Kind(
         ("Benefits Check-up Clinic {town}",),
-        "Age UK Northamptonshire ({town})",
+        "Age Well Northamptonshire ({town})",
         ("money-debt",),
         ("TU 10:00-13:00",),
         None,
@@ -1348,7 +1351,7 @@ ACTIVITY_KINDS = [
         "Book an appointment by phone; home visits possible.",
         eligibility="For people over state pension age.",
         ages=(66, None),
-        venues=("Age UK Centre", "Library"),
+        venues=("Age Well Centre", "Library"),
     ),
     Kind(
         ("{town} Food Bank",),
@@ -1388,7 +1391,7 @@ ACTIVITY_KINDS = [
     ),
     Kind(
         ("Housing Advice Surgery {town}",),
-        "Shelter Northamptonshire ({town})",
+        "Northamptonshire Housing Advice ({town})",
         ("housing", "money-debt"),
         ("TH 10:00-13:00",),
         None,
@@ -1485,6 +1488,7 @@ ACTIVITY_KINDS = [
         eligibility="For women only, aged 18 and over.",
         ages=(18, None),
         venues=("Community Centre",),
+        confidential=True,
     ),
     Kind(
         ("Menopause Cafe {town}",),

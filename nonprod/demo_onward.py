@@ -101,7 +101,7 @@ def connect(referral, worker, clock, rng: random.Random) -> None:
                     [
                         "Samaritans, 116 123",
                         "Citizens Advice West Northamptonshire",
-                        "Age UK helpline",
+                        "Age Well helpline",
                     ]
                 ),
             )

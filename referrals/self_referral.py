@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.client_address import client_address
-from directory.search import expand
+from directory import text as lexicon
+from directory.search import synonyms
 from geography.grid import Box
 from geography.lookup import PostcodeError, bounding_box, distance_km, locate
 from organisations.models import Organisation
@@ -130,5 +131,5 @@ PLAIN_NEEDS = {
 
 
 def needs_from_words(text: str) -> list[Need]:
-    _, codes = expand(text)
+    codes = lexicon.expand_query(text, synonyms()).needs
     return list(Need.objects.filter(code__in=codes))

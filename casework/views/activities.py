@@ -29,10 +29,9 @@ def find_for_person(request, pk):
         data["postcode"] = referral.person.postcode
         needs = [n.code for n in referral.needs.all() if n.code != "other"]
         data.setlist("needs", needs)
-        # Who they are, where the record says: activities only for men or women, or only
-        # for carers or parents, are then kept to those they can join.
-        if referral.person.sex in ("female", "male"):
-            data["sex"] = referral.person.sex
+        # Groups their referral names (a carer, a new parent). Not their recorded sex: it is
+        # kept for equality monitoring, not to decide what they may join; the link worker
+        # sets it with them when a single-sex group is in question.
         data.setlist("groups", [GROUPS_FROM_NEEDS[c] for c in needs if c in GROUPS_FROM_NEEDS])
         availability = getattr(referral, "availability", None)
         if availability:

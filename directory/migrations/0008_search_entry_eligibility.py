@@ -9,33 +9,36 @@ def restate_entries(apps, schema_editor):
     # Timetables in the per-weekday form (nothing cut) and who each listing is for, for
     # the entries already indexed. Through the frozen models, so a later change to the
     # index builder cannot break this; `rebuild_search_index` does the same from scratch.
+    from core.batches import pages
     from directory import constraints
 
     SearchEntry = apps.get_model("directory", "SearchEntry")
     Schedule = apps.get_model("directory", "Schedule")
     Service = apps.get_model("directory", "Service")
-    ids = list(SearchEntry.objects.values_list("service_id", flat=True).distinct())
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    listings = Service.objects.only("id", "eligibility_description")
+    for services in pages(listings, size=500):
         schedules = defaultdict(list)
-        for row in Schedule.objects.filter(service_id__in=chunk).values(
+        for row in Schedule.objects.filter(service_id__in=[s.pk for s in services]).values(
             "service_id", "byday", "opens_at", "closes_at"
         ):
             schedules[row["service_id"]].append(row)
-        for service in Service.objects.filter(id__in=chunk).values(
-            "id", "eligibility_description", "description"
-        ):
-            SearchEntry.objects.filter(service_id=service["id"]).update(
-                slots=constraints.encode_slots(schedules[service["id"]]),
+        for service in services:
+            SearchEntry.objects.filter(service_id=service.pk).update(
+                slots=constraints.encode_slots(schedules[service.pk]),
                 eligibility=constraints.encode_eligibility(
-                    constraints.eligibility_groups(
-                        service["eligibility_description"], service["description"]
-                    )
+                    constraints.eligibility_groups(service.eligibility_description)
                 ),
             )
 
 
 class Migration(migrations.Migration):
+    # The search index is derived data (`rebuild_search_index` remakes it), one row per
+    # listing and place: 100,000 rows at England scale, whose covering index rebuilds in
+    # seconds while imports and listing edits wait; searches read on.
+    lock_review = (
+        "The search index is derived, one row per listing place (100,000 at England scale): "
+        "its covering index rebuilds in seconds while listing edits wait."
+    )
     dependencies = [
         ("directory", "0007_service_check_reminder_sent_at"),
         ("organisations", "0007_area_public_information"),
@@ -52,6 +55,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 blank=True,
                 default="",
+                db_default="",
                 help_text="Who it is for: group codes, padded",
                 max_length=100,
             ),

@@ -220,8 +220,30 @@ def test_who_a_listing_suits_is_not_who_may_come(text):
     [
         ("A group for men, meeting in the shed.", "men"),
         ("For carers only.", "carers"),
-        ("Mainly social; for veterans and their families.", "veterans"),
+        ("Mainly social; for veterans only.", "veterans"),
     ],
 )
 def test_who_a_listing_is_only_for(text, group):
     assert group in c.eligibility_groups(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Not just for men: partners and friends come too",
+        "Also for men who care for someone",
+        "A weekly walk. There is a separate session for women on Fridays.",
+        "A club for dementia carers, but everyone is welcome",
+        "For veterans of the armed forces and their families.",
+    ],
+)
+def test_texts_that_welcome_more_than_one_group_restrict_nobody(text):
+    assert c.eligibility_groups(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["For mums, dads and carers of under 5s", "Stay and play for dads, mums and grandparents"],
+)
+def test_a_group_for_mums_and_dads_is_for_parents_of_either_sex(text):
+    assert c.eligibility_groups(text) == ["parents"]

@@ -193,7 +193,7 @@ def test_a_timetable_too_busy_to_store_exactly_is_checked_on_its_schedules(area)
 
 def test_eligibility_by_sex(area):
     listing(area, "Men's shed", eligibility_description="Men only")
-    listing(area, "Women's walk", description="A walk for women, at a gentle pace")
+    listing(area, "Women's walk", eligibility_description="A walk for women, at a gentle pace")
     assert names(search(near(sex="female"))) == ["Women's walk"]
     assert names(search(near(sex="male"))) == ["Men's shed"]
     # Not known (a public search): both, and each says who it is for.

@@ -1,6 +1,7 @@
 """Providers keep their own listings fresh; directory editors approve changes, deal with
 reports and keep the synonyms that make residents' words work."""
 
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django import forms
@@ -267,9 +268,12 @@ def _uuid(value):
 
 def editor_taxonomies(request):
     """The area's feed terms no one has mapped yet, most used first, each with suggested
-    needs; the editor picks a need or "its words only"."""
+    needs; the editor picks a need or "its words only". `?show=mapped`: the terms already
+    mapped, latest first, each one changeable (a wrong click is not for ever)."""
     require_permission(request.user, Permission.DIRECTORY_EDIT)
     area_id = request.user.organisation.area_id
+    data = request.POST if request.method == "POST" else request.GET
+    mapped = data.get("show") == "mapped"
     error = None
     if request.method == "POST":
         term = (
@@ -283,13 +287,20 @@ def editor_taxonomies(request):
         if choice in ("other", ""):  # a need chosen in the list counts, radio ticked or not
             choice = request.POST.get("other_need", "")
         need = Need.objects.filter(active=True, code=choice).first()
+        # A change carries what the editor saw ("words", or a need's code, in use or not),
+        # so that a change someone made meanwhile is not overwritten unseen.
+        seen = request.POST.get("was")
+        was = Need.objects.filter(code=seen).first() if seen and seen != "words" else None
         if term is None:
             error = "That term is not in your area's directory any more, so nothing was changed"
         elif choice != "words" and need is None:
             error = f"Choose a need for '{term.name}', or 'its words only'"
+        elif seen is not None and seen != "words" and was is None:
+            error = f"The page showed an unknown need for '{term.name}': nothing was changed"
         else:
+            check = {"if_mapped_to": was} if seen is not None else {"only_if_undecided": True}
             try:
-                actions.map_taxonomy_term(term, need, by=request.user, only_if_undecided=True)
+                actions.map_taxonomy_term(term, need, by=request.user, **check)
             except ActionError as problem:
                 error = problem.message
             else:
@@ -298,18 +309,21 @@ def editor_taxonomies(request):
                     f"'{term.name}' now means {need.label if need else 'its words only'}. "
                     "Its listings are found that way from now on.",
                 )
+                query = {"show": "mapped"} if mapped else {}
                 page = request.POST.get("page", "")
-                url = request.path + (f"?page={page}" if page.isdigit() else "")
-                return redirect(url)
-    undecided = (
-        TaxonomyTerm.objects.filter(
-            taxonomy__area_id=area_id, need__isnull=True, mapped_at__isnull=True
-        )
-        .select_related("taxonomy")
+                if page.isdigit():
+                    query["page"] = page
+                return redirect(request.path + (f"?{urlencode(query)}" if query else ""))
+    area_terms = TaxonomyTerm.objects.filter(taxonomy__area_id=area_id)
+    waiting = area_terms.filter(need__isnull=True, mapped_at__isnull=True)
+    decided = area_terms.filter(mapped_at__isnull=False)
+    shown = decided if mapped else waiting
+    page = paginate(
+        request,
+        shown.select_related("taxonomy", "need")
         .annotate(listings=Count("services", filter=Q(services__area_id=area_id)))
-        .order_by("-listings", "name", "pk")
+        .order_by(*(("-mapped_at", "name", "pk") if mapped else ("-listings", "name", "pk"))),
     )
-    page = paginate(request, undecided)
     shared = (
         TaxonomyTerm.objects.filter(
             taxonomy__area__isnull=True,
@@ -326,7 +340,14 @@ def editor_taxonomies(request):
         "directory/taxonomies.jinja",
         {
             "page": page,
-            "suggestions": term_suggestions.suggest(page.object_list, area_id=area_id),
+            "mapped": mapped,
+            "counts": {
+                "waiting": page.paginator.count if not mapped else waiting.count(),
+                "mapped": page.paginator.count if mapped else decided.count(),
+            },
+            "suggestions": (
+                {} if mapped else term_suggestions.suggest(page.object_list, area_id=area_id)
+            ),
             "needs": Need.objects.filter(active=True),
             "shared": shared,
             "error": error,

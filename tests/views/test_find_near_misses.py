@@ -84,40 +84,58 @@ def test_api_days_and_times_overlap(client, area):
     assert body.json()["total"] == 0
 
 
-def test_link_worker_search_prefills_sex_and_groups_and_keeps_to_them(
+def test_link_worker_search_prefills_groups_but_not_the_recorded_sex(
     client, link_worker, active_referral, area
 ):
     person = active_referral.person
-    person.sex = "female"
+    person.sex = "female"  # equality monitoring: not used to decide what she may join
     person.save(update_fields=["sex"])
     active_referral.needs.add(Need.objects.get(code="carer"))
-    factories.activity(area=area, name="Men's shed", description="Men only: make and mend.")
     factories.activity(
-        area=area, name="Carers' cafe", description="For unpaid carers: a break and a brew."
+        area=area, name="Men's shed", description="Make and mend.", eligibility="Men only"
     )
-    factories.activity(area=area, name="Dads and toddlers", description="A group for dads.")
+    factories.activity(
+        area=area,
+        name="Carers' cafe",
+        description="A break and a brew.",
+        eligibility="For unpaid carers",
+    )
+    factories.activity(area=area, name="Dads and toddlers", eligibility="A group for dads.")
     client.force_login(link_worker)
-    body = page(client.get(reverse("casework:find_activities", args=[active_referral.pk])))
-    assert '<option value="female" selected' in body
+    url = reverse("casework:find_activities", args=[active_referral.pk])
+    body = page(client.get(url))
+    assert '<option value="female" selected' not in body
     assert 'name="groups" type="checkbox" value="carers" checked' in body
     matches, nearly = sections(body)
-    # A carer: the carers' cafe fits. A woman: the men-only shed does not, nor the dads'
-    # group (who it is for: men, and parents, which she is not known to be).
-    assert "Carers' cafe" in matches and "For unpaid carers: a break and a brew." in matches
-    assert "Men's shed" not in matches and "Dads and toddlers" not in matches
-    assert "Men's shed" in nearly and "<li>for men</li>" in nearly
-    assert "<li>for men, for parents of young children</li>" in nearly
-    # The near misses can be referred or shortlisted from the page.
+    # A carer (her referral says so): the carers' cafe fits. Her sex not asked: the shed is
+    # shown, labelled. The dads' group is also for parents, which she is not (the link
+    # worker's ticks say who she is): apart, with why.
+    assert "Carers' cafe" in matches and "A break and a brew." in matches
+    assert "Men's shed" in matches and "for men" in matches
+    assert "Dads and toddlers" not in matches
+    assert "Dads and toddlers" in nearly and "for parents of young children</li>" in nearly
+    # Asked, she is a woman: the shed is apart too, and can still be referred or shortlisted.
+    asked = page(client.get(url, {"postcode": POSTCODE, "groups": "carers", "sex": "female"}))
+    matches, nearly = sections(asked)
+    assert "Men's shed" not in matches and "<li>for men</li>" in nearly
     assert nearly.count("Add to shortlist") == 2
 
 
-def test_link_worker_can_change_who_they_are(client, link_worker, active_referral, area):
+def test_link_worker_can_say_who_they_are(client, link_worker, active_referral, area):
     factories.activity(
-        area=area, name="Carers' cafe", description="For unpaid carers: a break and a brew."
+        area=area,
+        name="Carers' cafe",
+        description="A break and a brew.",
+        eligibility="For unpaid carers",
     )
     client.force_login(link_worker)
     url = reverse("casework:find_activities", args=[active_referral.pk])
-    not_a_carer = page(client.get(url, {"postcode": POSTCODE, "needs": "loneliness"}))
+    not_asked = page(client.get(url, {"postcode": POSTCODE, "needs": "loneliness"}))
+    matches, nearly = sections(not_asked)
+    assert "Carers' cafe" in matches and "for carers" in matches
+    not_a_carer = page(
+        client.get(url, {"postcode": POSTCODE, "needs": "loneliness", "groups": "none"})
+    )
     matches, nearly = sections(not_a_carer)
     assert "Carers' cafe" not in matches and "for carers" in nearly
     carer = page(client.get(url, {"postcode": POSTCODE, "needs": "loneliness", "groups": "carers"}))
@@ -125,9 +143,19 @@ def test_link_worker_can_change_who_they_are(client, link_worker, active_referra
     assert "Carers' cafe" in matches and not nearly
 
 
+def test_none_of_these_and_a_group_together_is_an_error(client, link_worker, active_referral):
+    client.force_login(link_worker)
+    url = reverse("casework:find_activities", args=[active_referral.pk])
+    body = page(client.get(url, {"postcode": POSTCODE, "groups": ["carers", "none"]}))
+    assert 'Error: </span>Tick the groups they are in, or "None of these", not both' in body
+
+
 def test_public_search_keeps_group_listings_labelled(client, area):
     factories.activity(
-        area=area, name="Carers' cafe", description="For unpaid carers: a break and a brew."
+        area=area,
+        name="Carers' cafe",
+        description="A break and a brew.",
+        eligibility="For unpaid carers",
     )
     body = page(client.get(reverse("directory:find"), {"postcode": POSTCODE}))
     matches, _ = sections(body)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from core import csv_safe
+from core.errors import ActionError
 from directory.actions import save_services
 from directory.importers import MAX_CSV_BYTES, parse_csv, parse_json
 from organisations.models import Area
@@ -51,7 +52,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(records)} services checked; no problems (dry run).")
             return
         with tqdm(total=len(records), unit="services", disable=options["verbosity"] == 0) as bar:
-            counts = save_services(by=None, area=target, records=records, progress=bar.update)
+            try:
+                counts = save_services(by=None, area=target, records=records, progress=bar.update)
+            except ActionError as refused:  # e.g. a term of another area's taxonomy
+                raise CommandError(refused.message) from None
         self.stdout.write(
             f"Imported {len(records)} services into {target}: "
             f"{counts['created']} new, {counts['updated']} updated."
