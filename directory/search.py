@@ -321,9 +321,10 @@ class _Relevance:
         of the stems."""
         if not self.stems:
             return
-        keys = {row[0] for row in rows if row[TEXT_HIT]} | {
+        hits = {row[0] for row in rows if row[TEXT_HIT]} | {
             r.row[0] for r in near if r.row[TEXT_HIT]
         }
+        keys = set(hits)
         if self.context:
             # What matters to the person never lets a listing in, but ranks those in.
             cells = None
@@ -362,14 +363,24 @@ class _Relevance:
                 if s in self.typed:
                     covered += weight * idf[s]
                     matched.append(s)
-            self.coverage[key] = covered / mass if mass else 0.0
+            # No typed word is known to this process's word statistics (a listing added
+            # since they were read, in another process; a word only in a venue's name):
+            # the text index found the listing by the words, which is enough to let it in.
+            self.coverage[key] = covered / mass if mass else float(key in hits)
             self.total_score[key] = total
             self.matched[key] = matched
-        self.best_total = max(self.total_score.values(), default=0.0)
+        # The best of the matches, not of the near misses: the matches' scores, and so
+        # their order, are the same whether near misses are asked for or not.
+        matches = {row[0] for row in rows}
+        self.best_total = max(
+            (score for key, score in self.total_score.items() if key in matches), default=0.0
+        )
 
     def share(self, key: int) -> float:
         """x_L: the listing's text score as a share of the best among the candidates."""
-        return self.total_score.get(key, 0.0) / self.best_total if self.best_total else 0.0
+        if not self.best_total:
+            return 0.0
+        return min(1.0, self.total_score.get(key, 0.0) / self.best_total)
 
     def passes(self, key: int) -> bool:
         return self.coverage.get(key, 0.0) >= TEXT_GATE

@@ -18,17 +18,17 @@ TAXONOMY = TaxonomyRecord(
 # (code, name, description, words in a listing's name or description that put it there)
 CATEGORIES = [
     ("NAC-01", "Walking and gentle exercise", "Walks, chair-based exercise, yoga, tai chi.",
-     r"walk|yoga|tai chi|exercise|stretch|dance|swim|bowls"),
+     r"walk(s|ing)?|yoga|tai chi|exercises?|stretch(es|ing)?|danc(e|es|ing)|swim(ming)?|bowls"),
     ("NAC-02", "Music and singing", "Choirs, singing for the brain, bands, ukulele.",
-     r"choir|sing|music|ukulele|band"),
+     r"choirs?|sing(s|ing|ers?)?|songs?|ukuleles?|bands?"),
     ("NAC-03", "Arts, crafts and making", "Art, knitting, sewing, woodwork, sheds.",
-     r"\bart\b|craft|knit|sew|pottery|woodwork|\bshed\b|paint"),
+     r"art|arts|crafts?|knit(ting)?|sew(ing)?|pottery|woodwork|shed|paint(ing)?"),
     ("NAC-04", "Outdoors and growing", "Gardens, allotments, conservation, nature.",
-     r"garden|allotment|conservation|nature|grow"),
+     r"garden(s|ing|ers?)?|allotments?|conservation|nature|grow (?:food|vegetables|flowers)"),
     ("NAC-05", "Advice: money, benefits, housing", "Debt, benefits, energy and housing advice.",
-     r"debt|money|benefit|housing|energy|bills"),
+     r"debts?|money|benefits|housing|energy bills|bills"),
     ("NAC-06", "Company and conversation", "Cafes, lunch clubs, befriending, drop-ins.",
-     r"\bcafe\b|coffee|lunch club|befriend|friendship|drop-in|natter"),
+     r"cafe|coffee|lunch club|befriend(ing|er)?|friendship|drop-in|natter"),
 ]  # fmt: skip
 TERMS = [
     (
@@ -39,7 +39,8 @@ TERMS = [
             description=description,
             taxonomy=TAXONOMY,
         ),
-        re.compile(words, re.IGNORECASE),
+        # Whole words: "sing" is not in "housing", nor "grow" in "grown-ups".
+        re.compile(rf"\b(?:{words})\b", re.IGNORECASE),
     )
     for code, name, description, words in CATEGORIES
 ]

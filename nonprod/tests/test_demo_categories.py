@@ -33,3 +33,9 @@ def test_the_categories_arrive_unmapped_in_the_areas_own_taxonomy():
     for record in records:
         linked = set(Service.objects.get(pk=record.id).terms.values_list("id", flat=True))
         assert {t.id for t in record.terms} <= linked
+
+
+def test_categories_go_by_whole_words():
+    records = demo_categories.tag(demo._activities(300, random.Random(2026)))
+    music = {r.name for r in records if "NAC-02" in {t.code for t in r.terms}}
+    assert music and not any("Housing" in name or "Recovery" in name for name in music)
