@@ -1,10 +1,15 @@
 """Directory search benchmark: engine, bare SQL and HTTP latency at several sizes.
 
-Prints p50/p95 per query (milliseconds). See bench/README.md.
+Prints p50/p95 per query (milliseconds), for each kind of query and for all of them: a
+public search from a postcode; words with a town's name and no postcode ("choir in
+Kettering"); words alone, anywhere; a search asking for the near misses, with days, times
+and other constraints; and a link worker's search (needs, what matters to the person, the
+days and times they are free, their age, near misses). See bench/README.md.
 """
 
 import argparse
 import csv
+import gc
 import os
 import random
 import socket
@@ -25,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.databases import fresh_database, production_env  # noqa: E402 - after the path is set
 
 SQLITE_PATTERN = "/tmp/linkwork-bench-{size}.sqlite3"
+ROW = "ROW\t"  # the child's lines of figures, which the parent prints
 
 PHRASES = [
     "lonely",
@@ -74,6 +80,29 @@ KINDS = [
     ("Bereavement cafe", "loss grief talk"),
 ]
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA"]
+# What matters to the person, as a link worker writes it down (weak extra words).
+WHAT_MATTERS = [
+    "singing again like she used to",
+    "getting out of the house",
+    "meeting people her own age",
+    "her garden",
+    "being useful, working with his hands",
+    "talking to someone who has been through it",
+    "keeping active after his operation",
+    "sleeping better",
+    "getting on top of the bills",
+    "time for herself away from caring",
+]
+# Windows of the day a person is free, as the link worker's form gives them.
+WINDOWS = [(clock(6), clock(12, 30)), (clock(12), clock(17, 30)), (clock(17), clock(23, 30))]
+# The mix of the workload: (kind, share).
+KINDS_OF_QUERY = [
+    ("postcode", 0.35),  # public: words and/or needs near a postcode
+    ("town", 0.20),  # public: words with a town's name, no postcode
+    ("words", 0.05),  # public: words alone, no place at all
+    ("near", 0.20),  # constraints given, near misses asked for
+    ("link", 0.20),  # link worker: needs, what matters, days and times, age, near misses
+]
 
 
 def main():
@@ -100,8 +129,9 @@ def main():
     sizes = args.services or [3000, 100_000]
     engine_p95 = {}
     print(
-        f"{'engine':<11}{'services':>9} | {'engine p50':>10} {'p95':>7} | {'bare SQL p50':>12} "
-        f"{'p95':>7} | {'HTTP p50':>8} {'p95':>7} | {'ratio p95':>9}"
+        f"{'engine':<11}{'services':>9} {'queries':<9}{'n':>5} | {'engine p50':>10} {'p95':>7} "
+        f"| {'CPU p50':>7} {'p95':>7} | {'bare SQL p50':>12} {'p95':>7} | {'HTTP p50':>8} "
+        f"{'p95':>7} | {'ratio p95':>9}"
     )
     for size in sizes:
         url = fresh_database(args.database_url, size, sqlite_path=SQLITE_PATTERN, reuse=args.reuse)
@@ -118,9 +148,11 @@ def main():
         )
         if result.returncode:
             sys.exit(f"benchmark at {size} services failed:\n{result.stderr[-3000:]}")
-        line = result.stdout.strip().splitlines()[-1]
-        print(line, flush=True)
-        engine_p95[size] = float(line.split("|")[1].split()[1])
+        rows = [line[len(ROW) :] for line in result.stdout.splitlines() if line.startswith(ROW)]
+        for row in rows:
+            print(row, flush=True)
+        overall = next(row for row in rows if row.split("|")[0].split()[2] == "all")
+        engine_p95[size] = float(overall.split("|")[1].split()[1])
     if len(engine_p95) > 1:
         small, large = min(engine_p95), max(engine_p95)
         print(
@@ -148,20 +180,26 @@ def child(size: int, queries: int, http_requests: int):
         # that lets the search entries be read from their index alone.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
-    workload = [_query(rng, districts, Query) for _ in range(queries)]
+    towns = _towns(districts)
+    workload = [_query(rng, districts, towns, Query) for _ in range(queries)]
 
-    for q in workload[:20]:  # warm caches
+    gc.collect()
+    memory_before = _resident_mb()
+    for _, q in workload[:20]:  # warm caches (the directory's towns, word statistics)
         search(q)
-    engine = []
-    for q in workload:
-        start = time.perf_counter()
-        search(q)
+    engine, cpu, placed = [], [], 0
+    for kind, q in workload:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = search(q)
+        cpu.append(time.process_time() - start_cpu)
         engine.append(time.perf_counter() - start)
+        placed += kind == "town" and result.place is not None
+    memory_after = _resident_mb()
 
     # Bare SQL: every statement the engine sent for a query, replayed straight on the
     # cursor with its parameters, rows fetched, no ORM and no scoring.
     bare = []
-    for q in workload:
+    for _, q in workload:
         statements = []
 
         def record(execute, sql, params, many, context, statements=statements):
@@ -178,12 +216,28 @@ def child(size: int, queries: int, http_requests: int):
         bare.append(time.perf_counter() - start)
 
     http = _http_times(workload[:http_requests])
-    e50, e95 = _pct(engine)
-    b50, b95 = _pct(bare)
-    h50, h95 = _pct(http)
+    kinds = [kind for kind, _ in workload]
+    for kind in [k for k, _ in KINDS_OF_QUERY] + ["all"]:
+        picked = [i for i, k in enumerate(kinds) if kind in (k, "all")]
+        if not picked:
+            continue
+        e50, e95 = _pct([engine[i] for i in picked])
+        c50, c95 = _pct([cpu[i] for i in picked])
+        b50, b95 = _pct([bare[i] for i in picked])
+        h50, h95 = _pct([t for k, t in http if kind in (k, "all")])
+        print(
+            f"{ROW}{connection.vendor:<11}{size:>9} {kind:<9}{len(picked):>5} | {e50:>10.1f} "
+            f"{e95:>7.1f} | {c50:>7.1f} {c95:>7.1f} | {b50:>12.1f} {b95:>7.1f} | {h50:>8.1f} "
+            f"{h95:>7.1f} | {e95 / b95 if b95 else 0:>9.2f}"
+        )
     print(
-        f"{connection.vendor:<11}{size:>9} | {e50:>10.1f} {e95:>7.1f} | {b50:>12.1f} "
-        f"{b95:>7.1f} | {h50:>8.1f} {h95:>7.1f} | {e95 / b95 if b95 else 0:>9.2f}"
+        f"{ROW}town queries whose place came from the words: {placed} of "
+        f"{kinds.count('town')} (the others named no place the search knows, and ran anywhere)"
+    )
+    # What searching added to the process (caches, word statistics, any vectors loaded).
+    print(
+        f"{ROW}resident memory of the engine's process: {memory_before:.0f} MB before the "
+        f"first search, {memory_after:.0f} MB after {len(workload)} searches"
     )
 
 
@@ -198,7 +252,10 @@ def generate(size, districts, rng, area=None):
         area = create_area(by=None, name="England (benchmark)", code="E92000001")
     records = []
     for _ in range(size):
-        code, lat, lon = rng.choice(districts)
+        code, lat, lon, *city = rng.choice(districts)
+        # The district's town ("Kettering"), so that a town's name in the words names a
+        # place as it would in a real directory; the district's code where it has none.
+        town = city[0] if city and city[0] else code
         name, words = rng.choice(KINDS)
         day = rng.choice(DAYS)
         opens = rng.choice([9, 10, 13, 18])
@@ -217,7 +274,7 @@ def generate(size, districts, rng, area=None):
                     LocationRecord(
                         id=_uuid(rng),
                         name=f"{code} hall",
-                        city=code,
+                        city=town,
                         postal_code=f"{code} 1AA",
                         latitude=lat + rng.gauss(0, 0.02),
                         longitude=lon + rng.gauss(0, 0.03),
@@ -241,12 +298,59 @@ def generate(size, districts, rng, area=None):
     save_services(by=None, area=area, records=records)
 
 
-def _query(rng, districts, Query):
-    code, lat, lon = rng.choice(districts)
+def _query(rng, districts, towns, Query):
+    """(kind, query): one search of the workload, its kind drawn by KINDS_OF_QUERY."""
+    kind = rng.choices([k for k, _ in KINDS_OF_QUERY], [w for _, w in KINDS_OF_QUERY])[0]
+    code, lat, lon, _ = rng.choice(districts)
+    words = [p for p in PHRASES if p]
+    if kind == "town":
+        # "choir in Kettering", now and then "Kettering choir": no postcode, no lat/lon.
+        town = rng.choice(towns)
+        phrase = rng.choice(words)
+        text = f"{phrase} in {town}" if rng.random() < 0.8 else f"{town} {phrase}"
+        return kind, Query(text=text, limit=20)
+    if kind == "words":
+        return kind, Query(text=rng.choice(words), limit=20)
+    if kind == "near":
+        # Constraints that leave things out, and the near misses asked for (the public
+        # page asks for them on every page; the API when include_near=true).
+        window = rng.choice([None, *WINDOWS])
+        return kind, Query(
+            needs=rng.sample(NEEDS, rng.choice([0, 1])),
+            text=rng.choice(words),
+            latitude=lat,
+            longitude=lon,
+            radius_km=rng.choice([2.0, 5.0, 10.0]),
+            days=rng.sample(["mon", "tue", "wed", "thu", "fri"], rng.choice([1, 2])),
+            from_time=window[0] if window else None,
+            to_time=window[1] if window else None,
+            free_only=rng.random() < 0.5,
+            wheelchair=rng.random() < 0.3,
+            age=rng.choice([None, 17, 70]),
+            include_near=True,
+            limit=20,
+        )
+    if kind == "link":
+        # As the link worker's "find activities" runs it: the referral's needs, what
+        # matters to the person, when they are free, their age; near misses shown apart.
+        window = rng.choice(WINDOWS)
+        return kind, Query(
+            needs=rng.sample(NEEDS, rng.randint(1, 3)),
+            context_text=rng.choice(WHAT_MATTERS),
+            latitude=lat,
+            longitude=lon,
+            radius_km=10.0,
+            days=rng.sample(["mon", "tue", "wed", "thu", "fri"], rng.randint(2, 3)),
+            from_time=window[0],
+            to_time=window[1],
+            age=rng.randint(18, 90),
+            include_near=True,
+            limit=20,
+        )
     text = rng.choice(PHRASES)
     needs = rng.sample(NEEDS, rng.choice([0, 0, 1, 2])) if text else rng.sample(NEEDS, 1)
     days = rng.sample(["mon", "tue", "wed", "thu", "fri"], 2) if rng.random() < 0.4 else []
-    return Query(
+    return kind, Query(
         needs=needs,
         text=text,
         latitude=lat,
@@ -257,6 +361,12 @@ def _query(rng, districts, Query):
         wheelchair=rng.random() < 0.1,
         limit=20,
     )
+
+
+def _towns(districts):
+    """Towns of the generated directory, by name, that the search would take as a place:
+    names of districts with a town, one word or several."""
+    return sorted({city for _, _, _, city in districts if city})
 
 
 def _http_times(workload):
@@ -283,26 +393,31 @@ def _http_times(workload):
             except OSError:
                 time.sleep(0.1)
         times = []
-        for q in workload:
-            params = [
-                ("lat", q.latitude),
-                ("lon", q.longitude),
-                ("radius_km", q.radius_km),
-                ("q", q.text),
-                ("limit", 20),
-            ] + [("needs", n) for n in q.needs]
+        for kind, q in workload:
+            params = [("radius_km", q.radius_km), ("q", q.text), ("limit", 20)]
+            if q.latitude is not None:
+                params += [("lat", q.latitude), ("lon", q.longitude)]
+            params += [("needs", n) for n in q.needs]
             if q.days:
                 params.append(("days", ",".join(q.days)))
+            if q.from_time:
+                params += [("from", f"{q.from_time:%H:%M}"), ("to", f"{q.to_time:%H:%M}")]
             if q.free_only:
                 params.append(("free_only", "true"))
             if q.wheelchair:
                 params.append(("wheelchair", "true"))
+            if q.age is not None:
+                params.append(("age", q.age))
+            if q.include_near:
+                params.append(("include_near", "true"))
+            # What matters to the person is not an API parameter: the link worker's
+            # searches go over HTTP with their needs, days, times and age only.
             url = f"{base}?{urllib.parse.urlencode(params)}"
             if not (q.text or q.needs):
                 continue
             start = time.perf_counter()
             urllib.request.urlopen(url, timeout=10).read()
-            times.append(time.perf_counter() - start)
+            times.append((kind, time.perf_counter() - start))
         return times
     finally:
         server.terminate()
@@ -312,7 +427,7 @@ def _http_times(workload):
 def _districts():
     with (ROOT / "geography" / "data" / "outcodes.csv").open() as handle:
         return [
-            (r["postcode"], float(r["latitude"]), float(r["longitude"]))
+            (r["postcode"], float(r["latitude"]), float(r["longitude"]), r["city"].strip())
             for r in csv.DictReader(handle)
             if r["latitude"]
         ]
@@ -327,6 +442,12 @@ def _pct(samples):
         return 0.0, 0.0
     ordered = sorted(samples)
     return (statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.95) - 1] * 1000)
+
+
+def _resident_mb():
+    """This process's resident memory now, in MB (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _free_port():

@@ -98,6 +98,11 @@ TASKS = {
         time_limit=timedelta(hours=1),
         why="it rebuilds the search entries of a term's listings from the listings as they are",
     ),
+    "directory.tasks.refresh_phrase_listings": TaskKind(
+        run_again=True,
+        time_limit=timedelta(hours=1),
+        why="it rebuilds the search entries of the listings holding a phrase from them as they are",
+    ),
     "accounts.passwords.send_reset_link": TaskKind(
         run_again=False,
         time_limit=timedelta(minutes=10),

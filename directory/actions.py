@@ -677,6 +677,7 @@ def save_synonym(
     clash = Synonym.objects.filter(phrase=phrase).exclude(pk=getattr(synonym, "pk", None))
     if clash.exists():
         raise ActionError(f"'{phrase}' is already a synonym", field="phrase")
+    before = (synonym.phrase, set(synonym.needs.values_list("pk", flat=True))) if synonym else None
     synonym = synonym or Synonym()
     synonym.phrase = phrase
     synonym.expands_to = " ".join(expands_to.lower().split())
@@ -684,17 +685,32 @@ def save_synonym(
     synonym.needs.set(needs)
     forget_synonyms()
     transaction.on_commit(forget_synonyms)  # again, so no other request caches the old list
+    after = (phrase, {getattr(n, "pk", n) for n in needs})
+    if before != after and (after[1] or (before and before[1])):
+        # Listings whose words hold the phrase have needs inferred from it.
+        _refresh_phrase_listings({before[0] if before else phrase, phrase})
     audit.record_change(by=by, verb="save_synonym", obj=synonym)
     return synonym
+
+
+def _refresh_phrase_listings(phrases: set[str]) -> None:
+    from directory.tasks import refresh_phrase_listings
+
+    # After commit: the task reads the synonyms table as this transaction leaves it.
+    transaction.on_commit(lambda: refresh_phrase_listings.enqueue(sorted(phrases)))
 
 
 @transaction.atomic
 def delete_synonym(*, by, synonym: Synonym) -> None:
     require_permission(by, Permission.DIRECTORY_EDIT)
     audit.record_change(by=by, verb="delete_synonym", obj=synonym, phrase=synonym.phrase)
+    named_needs = synonym.needs.exists()
+    phrase = synonym.phrase
     synonym.delete()
     forget_synonyms()
     transaction.on_commit(forget_synonyms)
+    if named_needs:
+        _refresh_phrase_listings({phrase})
 
 
 REMIND_AFTER_DAYS = 183  # six months

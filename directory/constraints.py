@@ -188,6 +188,8 @@ def schedule_fits(s: dict, days, from_time: time | None, to_time: time | None) -
 # (`directory.query_params` reads them from here).
 ELIGIBILITY_GROUPS = ("carers", "parents", "men", "women", "veterans", "dementia")
 SEX_OF_GROUP = {"men": "male", "women": "female"}
+# The group a referral's need puts the person in (ADR 0011 §2): a carer is in "carers".
+GROUP_OF_NEED = {"carer": "carers", "new-parent": "parents"}
 GROUP_LABELS = {
     "men": "for men",
     "women": "for women",

@@ -13,7 +13,9 @@ anywhere); days and times: some session on a day the person is free whose
 session without times fits any time of its day; a listing with no timetable fits);
 free only: every cost free; step-free: a step-free place among those in reach (placeless
 fits); age: inside the listing's range; sex: a listing only for men or only for women,
-when the person's sex is given.
+when the person's sex is given; who it is for: a listing only for carers, parents of young
+children, veterans or people with dementia (and their carers), when the groups the person
+is in are known (the link worker's search) and none of them is among those.
 """
 
 import math
@@ -23,13 +25,14 @@ from datetime import time
 
 from directory.models import CostOption, Schedule, Service, ServiceAtLocation
 
-RADIUS, TIMES, FREE, STEP_FREE, AGE, SEX = (
+RADIUS, TIMES, FREE, STEP_FREE, AGE, SEX, MEMBERSHIP = (
     "radius",
     "days/times",
     "free only",
     "step-free",
     "age",
     "sex",
+    "who it is for",
 )
 ELIGIBILITY_TAXONOMY = "linkwork-eligibility"
 _WEEKDAYS = {
@@ -48,6 +51,18 @@ _WOMEN = r"women|females?|mums|mothers|ladies|girls"
 _MEN_ONLY = re.compile(rf"\b({_MEN})\s+only\b|\bonly\s+for\s+({_MEN})\b|\bfor\s+({_MEN})\b")
 _WOMEN_ONLY = re.compile(rf"\b({_WOMEN})\s+only\b|\bonly\s+for\s+({_WOMEN})\b|\bfor\s+({_WOMEN})\b")
 _MENTIONS_MEN = re.compile(rf"\b({_MEN})\b")
+# Groups a listing may be only for, the words that name each, and who else it takes in.
+_GROUP_WORDS = {
+    "carers": r"(?:unpaid\s+)?carers",
+    "parents": r"parents|mums\s+and\s+dads|parents\s+and\s+carers\s+of\s+under\s*5s",
+    "veterans": r"veterans|ex[\s-]+(?:service|forces)(?:\s+personnel)?",
+    "dementia": r"people\s+(?:living\s+)?with\s+dementia",
+}
+_GROUP_ALSO = {"dementia": {"carers"}}
+_GROUP_ONLY = {
+    group: re.compile(rf"\b(?:{words})\s+only\b|\bonly\s+for\s+(?:{words})\b")
+    for group, words in _GROUP_WORDS.items()
+}
 _MENTIONS_WOMEN = re.compile(rf"\b({_WOMEN})\b")
 
 
@@ -75,6 +90,7 @@ class Listing:
     minimum_age: int | None
     maximum_age: int | None
     only_for: str | None  # "male" / "female": a listing only for one sex
+    only_for_groups: set[str] = field(default_factory=set)  # only for these groups
     places: list[Place] = field(default_factory=list)
     sessions: list[Session] = field(default_factory=list)
     costs: list[tuple] = field(default_factory=list)  # (amount, option, amount_description)
@@ -92,6 +108,11 @@ def listings(ids=None) -> dict[str, Listing]:
             for t in s.terms.all()
             if t.taxonomy.name == ELIGIBILITY_TAXONOMY and t.code in ("men", "women")
         }
+        group_terms = {
+            t.code
+            for t in s.terms.all()
+            if t.taxonomy.name == ELIGIBILITY_TAXONOMY and t.code in _GROUP_WORDS
+        }
         found[str(s.id)] = Listing(
             str(s.id),
             s.name,
@@ -100,6 +121,7 @@ def listings(ids=None) -> dict[str, Listing]:
             s.minimum_age,
             s.maximum_age,
             only_for_sex(s.eligibility_description, sex_terms),
+            only_for_groups(s.eligibility_description, group_terms),
         )
     pks = list(found)
     for row in ServiceAtLocation.objects.filter(service_id__in=pks).values(
@@ -128,6 +150,13 @@ def listings(ids=None) -> dict[str, Listing]:
             (row["amount"], row["option"], row["amount_description"])
         )
     return found
+
+
+def only_for_groups(eligibility: str, group_terms: set[str]) -> set[str]:
+    """The groups a listing is only for: its eligibility terms, and plain "carers only" or
+    "only for veterans" in its eligibility text."""
+    text = " ".join((eligibility or "").lower().split())
+    return set(group_terms) | {g for g, only in _GROUP_ONLY.items() if only.search(text)}
 
 
 def only_for_sex(eligibility: str, sex_terms: set[str]) -> str | None:
@@ -210,6 +239,12 @@ def breaks(query, listing: Listing) -> list[str]:
         found.append(f"{AGE}: for ages {listing.minimum_age or 0}–{listing.maximum_age or '…'}")
     if query.sex and listing.only_for and listing.only_for != query.sex:
         found.append(f"{SEX}: only for {'men' if listing.only_for == 'male' else 'women'}")
+    if query.groups is not None and listing.only_for_groups:
+        welcome = set(listing.only_for_groups)
+        for group in listing.only_for_groups:
+            welcome |= _GROUP_ALSO.get(group, set())
+        if not welcome & set(query.groups):
+            found.append(f"{MEMBERSHIP}: only for {', '.join(sorted(listing.only_for_groups))}")
     return found
 
 

@@ -131,8 +131,9 @@ GROUP_CHOICES = [
     ("dementia", "Living with dementia, or caring for someone who is"),
     (NONE_OF_THESE, "None of these"),
 ]
-# What a referral's needs say about who the person is (ADR 0011 §2).
-GROUPS_FROM_NEEDS = {"carer": "carers", "new-parent": "parents"}
+
+
+WHAT_MATTERS_MAX = 2000
 
 
 class FindForPersonForm(FindActivityForm):
@@ -156,6 +157,14 @@ class FindForPersonForm(FindActivityForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    what_matters = forms.CharField(
+        label="What matters to them",
+        help_text="In their words, with their goals. Activities about these come higher, and "
+        "one that meets no reason for referral can still come in",
+        widget=forms.Textarea,
+        max_length=WHAT_MATTERS_MAX,
+        required=False,
+    )
 
     def clean_groups(self):
         groups = self.cleaned_data.get("groups") or []
@@ -168,7 +177,12 @@ class FindForPersonForm(FindActivityForm):
         ticked = data.get("groups") or []
         # Nothing ticked: not known. "None of these": known to be in none.
         groups = None if not ticked else {g for g in ticked if g != NONE_OF_THESE}
-        return super().to_query(sex=data.get("sex") or None, groups=groups, **extra)
+        return super().to_query(
+            sex=data.get("sex") or None,
+            groups=groups,
+            context_text=data.get("what_matters") or "",
+            **extra,
+        )
 
 
 SESSION_ROWS = 4

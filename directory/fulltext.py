@@ -5,15 +5,28 @@ Each document holds the stems of the listing's words (`body`, `directory.text.to
 the grid cells of its places (`cells`, words like `zzg28302248`), so "these words, near
 here" is answered inside the index: it returns the few listings nearby, not every match in
 England. Queries are stems made by the same tokenizer ("relaxation" and "relaxing" are both
-"relax"), matched whole; any stem may match (the engine grades them afterwards). The
-databases' own stemming (FTS5 porter, PostgreSQL 'english') runs over our stems on both
-sides alike, so it cannot make them disagree. A person's words never match the cell words:
-FTS5 filters by column, and words starting with the cell prefix are dropped from queries
-(on PostgreSQL, tsvector weights would keep them apart too, but a weighted query makes it
-recompute every candidate's tsvector).
+"relax"), matched whole; any stem may match (the engine grades them afterwards).
+
+The databases index our stems as they are, with no stemming or stop list of their own.
+Theirs, run over our stems, made the index disagree with the engine: PostgreSQL's
+'english' configuration has "will" (the stem of "wills") as a stop word, so a listing about
+writing wills was never found there, and it cut "loneli" (lonely) to "lone" (lone
+parents); FTS5's porter merged "refuge" with "refug" (refugee). So PostgreSQL uses
+'simple' (split and lower-case only), and FTS5 `unicode61` with `remove_diacritics 0` (our
+normalising already took accents off Latin letters; FTS5's folding would merge stems such
+as "sø̈n" and "søn") and `categories 'L* N* M*'` (marks are part of our words, as in
+"हिन्दी", where FTS5 by default splits at each one). Over the stems of every Unicode
+character FTS5's terms are then exactly ours; PostgreSQL's default parser still splits a
+word at a few rare numeric signs and marks, on the document and the query alike, so they
+still meet.
+
+A person's words never match the cell words: FTS5 filters by column, and words starting
+with the cell prefix are dropped from queries (on PostgreSQL, tsvector weights would keep
+them apart too, but a weighted query makes it recompute every candidate's tsvector).
 """
 
 import json
+import unicodedata
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
@@ -22,10 +35,10 @@ from directory import text as lexicon
 from geography.grid import TOKEN_PREFIX
 
 FTS_TABLE = "directory_search_fts"
-GIN_INDEX = "directory_searchdocument_gin"
+GIN_INDEX = "directory_searchdocument_stems_gin"
 PLACELESS = f"{TOKEN_PREFIX}placeless"  # the cell word of listings with no place at all
 # The indexed expression; a query must repeat it exactly for PostgreSQL to use the index.
-PG_VECTOR = "(to_tsvector('simple', cells) || to_tsvector('english', body))"
+PG_VECTOR = "(to_tsvector('simple', cells) || to_tsvector('simple', body))"
 
 
 def words(text: str) -> list[str]:
@@ -33,9 +46,14 @@ def words(text: str) -> list[str]:
     return [w for w in lexicon.tokens(text) if not w.startswith(TOKEN_PREFIX)]
 
 
+def _is_stem(term: str) -> bool:
+    # Only letters, digits and the marks that belong to letters (as `text.normalise` keeps
+    # them) reach a query: the index syntax never sees a quote or an operator.
+    return bool(term) and all(c.isalnum() or unicodedata.category(c)[0] == "M" for c in term)
+
+
 def _stems(terms: list[str]) -> list[str]:
-    # Only letters and digits reach a query: the index syntax never sees a quote.
-    return sorted({t for t in terms if t and t.isalnum() and not t.startswith(TOKEN_PREFIX)})
+    return sorted({t for t in terms if _is_stem(t) and not t.startswith(TOKEN_PREFIX)})
 
 
 def _fts5_query(terms: list[str], cells: list[str] | None) -> str:
@@ -46,10 +64,10 @@ def _fts5_query(terms: list[str], cells: list[str] | None) -> str:
 
 
 def _pg_condition(terms: list[str], cells: list[str] | None) -> tuple[str, list[str]]:
-    sql = f"{PG_VECTOR} @@ to_tsquery('english', %s)"
+    sql = f"{PG_VECTOR} @@ to_tsquery('simple', %s)"
     params = [" | ".join(terms)]
     if cells is not None:
-        sql = f"{PG_VECTOR} @@ (to_tsquery('simple', %s) && to_tsquery('english', %s))"
+        sql = f"{PG_VECTOR} @@ (to_tsquery('simple', %s) && to_tsquery('simple', %s))"
         params.insert(0, " | ".join([*cells, PLACELESS]))
     return sql, params
 
@@ -120,13 +138,15 @@ def clear() -> None:
             cursor.execute(f"DELETE FROM {FTS_TABLE}")
 
 
+# What directory/migrations/0012_fulltext_own_stems.py builds (a test holds them equal).
+FTS_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* M*'"
 CREATE_SQL = {
     "sqlite": f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-    "body, cells, tokenize='porter unicode61')",
-    "postgresql": f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON directory_searchdocument "
-    f"USING GIN ({PG_VECTOR})",
+    f'body, cells, tokenize="{FTS_TOKENIZER}")',
+    "postgresql": f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {GIN_INDEX} ON "
+    f"directory_searchdocument USING GIN ({PG_VECTOR})",
 }
 DROP_SQL = {
     "sqlite": f"DROP TABLE IF EXISTS {FTS_TABLE}",
-    "postgresql": f"DROP INDEX IF EXISTS {GIN_INDEX}",
+    "postgresql": f"DROP INDEX CONCURRENTLY IF EXISTS {GIN_INDEX}",
 }

@@ -206,9 +206,72 @@ class SearchDocument(models.Model):
     tokens = models.JSONField(
         default=dict, db_default=models.Value({}, models.JSONField()), blank=True
     )
+    # The listing's text as a wordllama vector (ADR 0011 §4: 256 int8, `semantic.MODEL`),
+    # for semantic similarity; null when semantic similarity was off when it was indexed.
+    vector = models.BinaryField(null=True, blank=True)
 
     def __str__(self):
         return f"Search document {self.key} for {self.service_id}"
+
+
+class WordStat(models.Model):
+    """How many search documents have this stem in any field (BM25F's df, ADR 0011 §3),
+    kept by deltas as documents are replaced (`directory.word_stats`), so that a search
+    reads the rows of its own stems instead of every document's words. Derived data:
+    `rebuild_search_index` counts it again from scratch."""
+
+    # Text, not varchar: a stem is as long as the word it came from, and PostgreSQL would
+    # refuse a longer one where SQLite would not.
+    stem = models.TextField(primary_key=True)
+    # Zero only inside the transaction that takes a document away (word_stats deletes it).
+    df = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(df__gte=0), name="word_stat_df")]
+
+    def __str__(self):
+        return f"{self.stem}: {self.df}"
+
+
+class FieldLength(models.Model):
+    """The stems in one BM25F field summed over every search document: its mean length is
+    this over `WordTotals.documents`. A row per field rather than a JSON object on
+    `WordTotals`, so that a change is an increment in SQL on both databases (JSON would need
+    each engine's own functions, or a read and a write under a lock SQLite lacks)."""
+
+    field = models.CharField(max_length=50, primary_key=True)
+    total = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="field_length_total")]
+
+    def __str__(self):
+        return f"{self.field}: {self.total}"
+
+
+class WordTotals(models.Model):
+    """The one row of totals over the search documents: how many there are (BM25F's N),
+    and which version of the index builder made them (`word_stats.INDEX_VERSION`:
+    `rebuild_search_index --if-outdated` makes them again when the code's differs)."""
+
+    ONE = 1
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ONE)
+    documents = models.BigIntegerField(default=0)
+    # 0: not known (the row was made by a delta, not by the migration or a rebuild).
+    index_version = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "word totals"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="word_totals_one_row"),
+            models.CheckConstraint(condition=Q(documents__gte=0), name="word_totals_documents"),
+            models.CheckConstraint(
+                condition=Q(index_version__gte=0), name="word_totals_index_version"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.documents} documents, index version {self.index_version}"
 
 
 class SearchEntry(models.Model):

@@ -109,7 +109,37 @@ def find_in_words(
     return None
 
 
+# Words of the calendar that are also towns ("March", Cambridgeshire; "Sunday" is not, but
+# "in May" and "on Friday" are said far more often of when than of where). A person in
+# March gives its postcode.
+WHEN_WORDS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
+
+
 def _named(run, towns, cities, after_preposition, locate) -> Named | None:
+    if len(run) == 1 and run[0] in WHEN_WORDS:
+        return None
     for gazetteer in (towns, cities):
         named = gazetteer.get(run)
         if named is not None and (after_preposition or not named.common):

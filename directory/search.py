@@ -6,7 +6,8 @@ in the grid cells around the place that meet a need or match the words (the text
 asked about those cells alone) and pass free-only, step-free and age. Python applies the
 rest of the person's hard constraints (`directory.constraints`: days and times, who it is
 for), scores every candidate with one weighted sum (ADR 0011 §3: graded text relevance by
-BM25F over the listing's fields, needs met, distance, schedule fit), sorts, and writes
+BM25F over the listing's fields, semantic similarity of the words and the listing, needs
+met — tagged, or inferred from its description — distance, schedule fit), sorts, and writes
 reasons a person can read for the page of results only. Words and the index share one
 tokenizer (`directory.text`); a place named in the words ("choir in Daventry") is the
 place searched around when no postcode or lat/lon is given (`directory.places`).
@@ -19,15 +20,15 @@ far again, each with what does not fit.
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import time
 from time import monotonic
 
+import numpy as np
 from django.db import connection
 from django.db.models import Q
 
-from directory import constraints, fulltext, places, search_index
+from directory import constraints, fulltext, places, search_index, semantic, word_stats
 from directory import text as lexicon
 from directory.models import (
     CostOption,
@@ -41,16 +42,8 @@ from geography.grid import Box
 from geography.lookup import bounding_box, distance_km
 from referrals.models import Need
 
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-ICAL_DAYS = {
-    "MO": "mon",
-    "TU": "tue",
-    "WE": "wed",
-    "TH": "thu",
-    "FR": "fri",
-    "SA": "sat",
-    "SU": "sun",
-}
+DAYS = list(constraints.DAYS)
+ICAL_DAYS = dict(constraints.DAY_OF)  # "MO" → "mon", in week order
 DAY_NAMES = {
     "mon": "Mondays",
     "tue": "Tuesdays",
@@ -81,9 +74,18 @@ WEIGHT_CONTEXT_TEXT = 0.05
 # words), so one common word among rarer ones no longer returns the directory, while a
 # passing mention of the one word asked for is still found (and ranked low).
 TEXT_GATE = 0.3
+# The gate for a listing that what matters to the person let in (no words typed, no need
+# met): that share of the idf weight of their what-matters and goal words. None: off.
+CONTEXT_GATE = 0.4
 # A listing for a group the person may not be in (public searches do not know): shown,
 # labelled, a little lower, unless their words name the group.
 PENALTY_ELIGIBILITY_UNKNOWN = 0.10
+# A group made for people of the person's age (a range at most AGE_TARGET_SPAN years wide,
+# or for over-AGE_TARGET_OLDER's) suits them better than one merely open to them: the
+# young man who stays in his room, and a group for 18-25s.
+WEIGHT_AGE = 0.10
+AGE_TARGET_SPAN = 40
+AGE_TARGET_OLDER = 50
 
 
 @dataclass
@@ -148,22 +150,27 @@ def search(query: Query) -> Result:
     context = lexicon.expand_query(query.context_text, known, weight=CONTEXT_WEIGHT)
     words = list(typed.stems)
     wanted = sorted(set(query.needs) | typed.needs)
+    # With no words typed (the link worker's search), what matters to the person may let
+    # in what meets no need: a cookery class for the widower who wants to learn to cook.
+    context_words = list(context.stems) if not words and CONTEXT_GATE is not None else []
     relevance = _Relevance(typed, context, text)
-    rank = _Ranker(query, wanted, typed.stems, relevance, place)
+    meaning = _Meaning(text, query.context_text)
+    rank = _Ranker(query, wanted, typed.stems, relevance, place, meaning)
     near = []
     if query.include_near and query.latitude is not None:
         # One read of the widened field: what breaks nothing is a match (the same rows the
         # strict read gives), what breaks one thing a near miss.
-        rows, near = _sort_out(_candidates(query, words, wanted, relaxed=True), rank)
+        rows, near = _sort_out(_candidates(query, words, wanted, True, context_words), rank)
     else:
-        rows = rank.keep(_candidates(query, words, wanted))
+        rows = rank.keep(_candidates(query, words, wanted, False, context_words))
         if query.include_near:
             # No place: the strict read is a sample of the directory, so the near misses
             # come from a read of their own.
             matched = {row[0] for row in rows}
-            relaxed = _candidates(query, words, wanted, relaxed=True)
+            relaxed = _candidates(query, words, wanted, True, context_words)
             near = _sort_out([row for row in relaxed if row[0] not in matched], rank)[1]
     relevance.read(rows, near, query)
+    meaning.read([row[0] for row in rows] + [r.row[0] for r in near])
     rows = [row for row in rows if rank.relevant(row)]
     near = [r for r in near if rank.relevant(r.row)]
     for r in near:
@@ -223,11 +230,12 @@ _seen_generation = -1
 def _sync_caches() -> None:
     """After this process changed the index, read the directory's towns and word
     statistics again (other processes read them again within their cache time)."""
-    global _seen_generation, _stats
+    global _seen_generation
     if search_index.generation != _seen_generation:
         _seen_generation = search_index.generation
         places.forget()
-        _stats = None
+        word_stats.forget()
+        _vector_cache.clear()
 
 
 @dataclass
@@ -237,6 +245,7 @@ class _Ranked:
     score: float
     km: float | None
     needs_met: list[str]
+    needs_inferred: list[str]  # needs its description names or means (no tag says so)
     fits: bool | None  # None: the person gave no days or times, or there is no timetable
     capacity_available: int | None
     town: str
@@ -245,57 +254,25 @@ class _Ranked:
     breaks: list[str] = field(default_factory=list)
 
 
-STATS_SECONDS = 600
-
-
-class _Stats:
-    """What BM25F needs to know about the whole directory: how many documents, how many
-    have each stem, and each field's mean length. Read once a while per process: drift
-    between reads changes idf by a hair, and SQL still decides what exists."""
-
-    def __init__(self):
-        self.loaded_at = monotonic()
-        df: Counter = Counter()
-        lengths: Counter = Counter()
-        n = 0
-        for tokens in SearchDocument.objects.values_list("tokens", flat=True).iterator(
-            chunk_size=2000
-        ):
-            n += 1
-            seen = set()
-            for name, counts in (tokens or {}).items():
-                lengths[name] += sum(counts.values())
-                seen.update(counts)
-            df.update(seen)
-        self.n = n
-        self.df = df
-        self.avglen = {name: total / n for name, total in lengths.items()} if n else {}
-
-
-_stats: _Stats | None = None
-
-
-def _directory_stats() -> _Stats:
-    global _stats
-    if _stats is None or monotonic() - _stats.loaded_at > STATS_SECONDS:
-        _stats = _Stats()
-    return _stats
-
-
-def _tokens(keys: set[int]) -> list[tuple[int, dict]]:
-    """(key, field → {stem: tf}) of these search documents, read with a raw cursor: the
-    ORM's per-row JSON conversion costs more than the scoring."""
+def _read_documents(column: str, keys: set[int]) -> list[tuple]:
+    """(key, column) of these search documents, read with a raw cursor: the ORM's per-row
+    conversion costs more than the scoring."""
     subquery, params = fulltext.one_of(keys).as_sql(None, connection)
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT "key", "tokens" FROM {SearchDocument._meta.db_table} '
+            f'SELECT "key", "{column}" FROM {SearchDocument._meta.db_table} '
             f'WHERE "key" IN {subquery}',
             params,
         )
-        return [
-            (key, tokens if isinstance(tokens, dict) else json.loads(tokens or "{}"))
-            for key, tokens in cursor.fetchall()
-        ]
+        return cursor.fetchall()
+
+
+def _tokens(keys: set[int]) -> list[tuple[int, dict]]:
+    """(key, field → {stem: tf}) of these search documents."""
+    return [
+        (key, tokens if isinstance(tokens, dict) else json.loads(tokens or "{}"))
+        for key, tokens in _read_documents("tokens", keys)
+    ]
 
 
 class _Relevance:
@@ -312,6 +289,7 @@ class _Relevance:
         for w in lexicon.words(text):
             self.said.setdefault(lexicon.stem(w), w)
         self.coverage: dict[int, float] = {}
+        self.context_coverage: dict[int, float] = {}
         self.total_score: dict[int, float] = {}
         self.matched: dict[int, list[str]] = {}
         self.best_total = 0.0
@@ -336,7 +314,7 @@ class _Relevance:
             keys |= candidates & fulltext.matching_keys(list(self.context), cells)
         if not keys:
             return
-        stats = _directory_stats()
+        stats = word_stats.for_stems(self.stems)
         idf = {s: lexicon.idf(stats.df.get(s, 0), max(stats.n, 1)) for s in self.stems}
         documents = _tokens(keys)
         # The gate asks what share of the words' weight (idf) a listing has: of the words
@@ -345,6 +323,7 @@ class _Relevance:
         used = {s: w for s, w in self.typed.items() if stats.df.get(s)}
         own = {s: w for s, w in used.items() if w >= lexicon.TYPED_WEIGHT} or used
         mass = sum(w * idf[s] for s, w in own.items())
+        context_mass = sum(w * idf[s] for s, w in self.context.items() if stats.df.get(s))
         for key, tokens in documents:
             if not tokens:
                 # Indexed before documents kept their stems (migration 0011, until
@@ -352,7 +331,7 @@ class _Relevance:
                 self.coverage[key] = 1.0
                 continue
             length = {name: float(sum(counts.values())) for name, counts in tokens.items()}
-            covered = total = 0.0
+            covered = total = context_covered = 0.0
             matched = []
             for s, weight in self.stems.items():
                 tf = {name: counts[s] for name, counts in tokens.items() if s in counts}
@@ -363,12 +342,16 @@ class _Relevance:
                 if s in self.typed:
                     covered += weight * idf[s]
                     matched.append(s)
+                elif stats.df.get(s):
+                    context_covered += weight * idf[s]
             # No typed word is known to this process's word statistics (a listing added
             # since they were read, in another process; a word only in a venue's name):
             # the text index found the listing by the words, which is enough to let it in.
             self.coverage[key] = covered / mass if mass else float(key in hits)
             self.total_score[key] = total
             self.matched[key] = matched
+            if context_mass:
+                self.context_coverage[key] = context_covered / context_mass
         # The best of the matches, not of the near misses: the matches' scores, and so
         # their order, are the same whether near misses are asked for or not.
         matches = {row[0] for row in rows}
@@ -392,7 +375,66 @@ class _Relevance:
         )
 
 
-def _candidates(query: Query, words: list[str], wanted: list[str], relaxed=False) -> list[tuple]:
+class _Meaning:
+    """Semantic similarity (ADR 0011 §4): the cosine of the person's words (typed, and
+    what matters to them) with each candidate's stored vector, scaled to x_E in [0, 1]
+    between SEMANTIC_FLOOR and SEMANTIC_CEILING. It ranks; it never lets a listing in.
+    Inactive when there are no words or the model is not available."""
+
+    def __init__(self, text: str, context_text: str):
+        # Typed stop words are ignored here as everywhere ("I want to find a choir near me"
+        # means what "choir" means); what matters is their own sentence, embedded whole.
+        typed = " ".join(w for w in lexicon.words(text) if w not in lexicon.STOP_WORDS)
+        words = " ".join(t for t in (typed, context_text) if t and t.strip())
+        self.query = None
+        if words:
+            try:
+                self.query = semantic.embed([words])[0]
+            except semantic.NotAvailable:
+                self.query = None
+        self.active = self.query is not None and bool(np.any(self.query))
+        self.x: dict[int, float] = {}
+
+    def read(self, keys: list[int]) -> None:
+        if not self.active or not keys:
+            return
+        stored = _vectors(set(keys))
+        found = [key for key in keys if key in stored]
+        if not found:
+            return
+        matrix = semantic.stack([stored[key] for key in found])
+        cosines = semantic.cosine_int8(matrix, self.query)
+        spread = SEMANTIC_CEILING - SEMANTIC_FLOOR
+        x = np.clip((cosines - SEMANTIC_FLOOR) / spread, 0.0, 1.0)
+        self.x = dict(zip(found, x.tolist(), strict=True))
+
+    def closeness(self, key: int) -> float:
+        return self.x.get(key, 0.0)
+
+
+# Stored vectors by search document key. A committed document's key is never reused for
+# other content (`search_index` makes a new document, with a new key, for every change),
+# so a cached vector is never stale: keys of documents since replaced are just unused.
+# Only a key this process wrote and then rolled back can come again (SQLite hands it out
+# anew), so the cache is emptied after this process changes the index (`_sync_caches`),
+# and when it grows past VECTOR_CACHE_LIMIT.
+VECTOR_CACHE_LIMIT = 250_000
+_vector_cache: dict[int, bytes | None] = {}
+
+
+def _vectors(keys: set[int]) -> dict[int, bytes]:
+    missing = keys - _vector_cache.keys()
+    if missing:
+        if len(_vector_cache) + len(missing) > VECTOR_CACHE_LIMIT:
+            _vector_cache.clear()
+        for key, vector in _read_documents("vector", missing):
+            _vector_cache[key] = bytes(vector) if vector is not None else None
+    return {key: v for key in keys if (v := _vector_cache.get(key)) is not None}
+
+
+def _candidates(
+    query: Query, words: list[str], wanted: list[str], relaxed=False, context_words=()
+) -> list[tuple]:
     """Rows of `_COLUMNS`, whether the words matched, and distance in km (None: no place)
     for the search entries passing the filters the database can apply, at the nearest
     place of each listing. With a place, the database reads only the grid cells around it
@@ -410,9 +452,15 @@ def _candidates(query: Query, words: list[str], wanted: list[str], relaxed=False
     if query.area_id is not None:
         entries = entries.filter(area_id=query.area_id)
     text_keys = fulltext.matching_keys(words, box.search_tokens() if box else None)
+    if context_words:
+        text_keys |= fulltext.matching_keys(
+            list(context_words), box.search_tokens() if box else None
+        )
     fit = Q()
     for code in wanted:
-        fit |= Q(needs__contains=f" {code} ")
+        fit |= Q(needs__contains=f" {code} ") | Q(
+            needs__contains=f" {search_index.INFERRED}{code} "
+        )
     if text_keys:
         fit |= Q(key__in=fulltext.one_of(text_keys))
     elif words and not wanted:
@@ -501,9 +549,16 @@ NAME, NEEDS, SLOTS, CAPACITY, TOWN, IS_FREE, WHEELCHAIR, MIN_AGE, MAX_AGE, ELIGI
     )
 )
 TEXT_HIT, KM = len(_COLUMNS), len(_COLUMNS) + 1
+# x_E (ADR §3, §4): cosine below the floor says nothing; at the ceiling, as close as the
+# dev set's best matches come. Tuned on the dev set (bench/README.md, "Matching quality").
+WEIGHT_SEMANTIC = 0.60
+SEMANTIC_FLOOR = 0.15
+SEMANTIC_CEILING = 0.45
 # ADR §3 α: needs the person chose, and needs their words name through the synonyms.
 NEED_CHOSEN = 1.0
 NEED_FROM_WORDS = 0.8
+# ADR §3 β: a need the listing's own words name or mean, not a tag (`need_inference`).
+NEED_INFERRED = 0.7
 # x_D of a listing with no place (telephone, online): as if some 5 km away.
 PLACELESS_CLOSENESS = 0.3
 _NO_WORDS = (lexicon.Expansion({}, set(), []), "")
@@ -517,7 +572,6 @@ GROUP_WORDS = {
     "veterans": {"veteran", "veterans", "forces"},
     "dementia": {"dementia", "alzheimers"},
 }
-GROUP_NEEDS = {"carers": "carer", "parents": "new-parent"}
 
 
 class _Ranker:
@@ -532,45 +586,63 @@ class _Ranker:
         stems=(),
         relevance: "_Relevance | None" = None,
         place: dict | None = None,
+        meaning: "_Meaning | None" = None,
     ):
         self.query = query
         self.wanted = [(code, f" {code} ") for code in wanted]
+        self.inferred = [(code, f" {search_index.INFERRED}{code} ") for code in wanted]
         # ADR §3 α: a need the person chose counts fully, one their words name less.
         self.need_weight = {
             code: NEED_CHOSEN if code in query.needs else NEED_FROM_WORDS for code in wanted
         }
         self.relevance = relevance or _Relevance(lexicon.Expansion({}, set(), []), *_NO_WORDS)
         self.place = place
+        self.meaning = meaning or _Meaning("", "")
         self.timed = bool(query.days or query.from_time or query.to_time)
         self.fit_by_slots: dict[str, bool | None] = {}
         self.exact: dict[int, bool] = {}  # keys of coarse timetables, checked on their schedules
         stems = set(stems)
         self.named_groups = {
             g for g, names in GROUP_WORDS.items() if {lexicon.stem(n) for n in names} & stems
-        } | {g for g, need in GROUP_NEEDS.items() if need in wanted}
+        } | {g for need, g in constraints.GROUP_OF_NEED.items() if need in wanted}
         weights = []
         # Words from what matters alone (the link worker's search) weigh less than words
         # the person typed.
         self.text_weight = WEIGHT_TEXT if self.relevance.typed else WEIGHT_CONTEXT_TEXT
         if self.relevance.stems:
             weights.append(self.text_weight)
+        if self.meaning.active:
+            weights.append(WEIGHT_SEMANTIC)
         if self.wanted:
             weights.append(WEIGHT_NEED)
         if query.latitude is not None:
             weights.append(WEIGHT_DISTANCE)
         if self.timed:
             weights.append(WEIGHT_SCHEDULE_FIT)
+        if query.age is not None:
+            weights.append(WEIGHT_AGE)
         self.scale = 1 / sum(weights) if weights else 0.0
 
     def relevant(self, row: tuple) -> bool:
         """The relevance gate (ADR §3): with words given, a listing must meet a need
         asked for or be about the words well enough."""
         if not self.relevance.typed:
-            return True
-        return bool(self.met(row[NEEDS])) or self.relevance.passes(row[0])
+            if CONTEXT_GATE is None or not self.relevance.context:
+                return True
+            return (
+                bool(self.met(row[NEEDS]) or self.met_inferred(row[NEEDS]))
+                or self.relevance.context_coverage.get(row[0], 0.0) >= CONTEXT_GATE
+            )
+        return (
+            bool(self.met(row[NEEDS]) or self.met_inferred(row[NEEDS]))
+        ) or self.relevance.passes(row[0])
 
     def met(self, needs: str) -> list[str]:
         return [code for code, padded in self.wanted if padded in needs]
+
+    def met_inferred(self, needs: str) -> list[str]:
+        """Needs asked for that the listing's own words name or mean (ADR §4)."""
+        return [code for code, padded in self.inferred if padded in needs]
 
     def fits(self, slots: str, key: int | None = None) -> bool | None:
         """None when the person gave no days or times, or the activity has no timetable."""
@@ -582,6 +654,15 @@ class _Ranker:
             q = self.query
             self.fit_by_slots[slots] = constraints.slots_fit(slots, q.days, q.from_time, q.to_time)
         return self.fit_by_slots[slots]
+
+    def age_targeted(self, row: tuple) -> bool:
+        """Made for people of the person's age (it passed the age filter already)."""
+        low, high = row[MIN_AGE], row[MAX_AGE]
+        if self.query.age is None or (low is None and high is None):
+            return False
+        return (high is not None and high - (low or 0) <= AGE_TARGET_SPAN) or (
+            low is not None and low >= AGE_TARGET_OLDER
+        )
 
     def eligibility(self, stored: str) -> constraints.Eligibility:
         return constraints.check_eligibility(
@@ -645,9 +726,13 @@ class _Ranker:
         score = 0.0
         if self.relevance.stems:
             score += self.text_weight * self.relevance.share(row[0])
+        if self.meaning.active:
+            score += WEIGHT_SEMANTIC * self.meaning.closeness(row[0])
         if self.wanted:
             met = sum(
-                self.need_weight[code] for code, padded in self.wanted if padded in row[NEEDS]
+                self.need_weight[code] for code in self.met(row[NEEDS])
+            ) + NEED_INFERRED * sum(
+                self.need_weight[code] for code in self.met_inferred(row[NEEDS])
             )
             score += WEIGHT_NEED * met / sum(self.need_weight.values())
         if self.query.latitude is not None:
@@ -659,6 +744,8 @@ class _Ranker:
                 score += WEIGHT_SCHEDULE_FIT
             elif fits is None:
                 score += WEIGHT_SCHEDULE_FIT / 2  # no timetable: times to arrange
+        if self.query.age is not None and self.age_targeted(row):
+            score += WEIGHT_AGE
         score *= self.scale
         if row[CAPACITY] == 0:
             score -= PENALTY_FULL
@@ -674,6 +761,7 @@ class _Ranker:
             score,
             row[KM],
             self.met(row[NEEDS]),
+            self.met_inferred(row[NEEDS]),
             self.fits(row[SLOTS], row[0]),
             row[CAPACITY],
             row[TOWN],
@@ -711,9 +799,9 @@ def _describe(page: list[_Ranked], query: Query, rank: "_Ranker | None" = None) 
     schedules = _schedules(ids)
     costs = _costs(ids)
     labels = dict(
-        Need.objects.filter(code__in={c for r in page for c in r.needs_met}).values_list(
-            "code", "label"
-        )
+        Need.objects.filter(
+            code__in={c for r in page for c in [*r.needs_met, *r.needs_inferred]}
+        ).values_list("code", "label")
     )
     timed = bool(query.days or query.from_time or query.to_time)
     matches = []
@@ -723,6 +811,12 @@ def _describe(page: list[_Ranked], query: Query, rank: "_Ranker | None" = None) 
         reasons = []
         if r.needs_met:
             reasons.append("meets: " + ", ".join(sorted(labels[c].lower() for c in r.needs_met)))
+        if r.needs_inferred:
+            reasons.append(
+                "may help with: "
+                + ", ".join(sorted(labels[c].lower() for c in r.needs_inferred))
+                + " (from its description)"
+            )
         about = rank.relevance.about(r.key) if rank else []
         if about:
             reasons.append("about " + ", ".join(about))
@@ -750,6 +844,8 @@ def _describe(page: list[_Ranked], query: Query, rank: "_Ranker | None" = None) 
             for g in constraints.decode_eligibility(r.row[ELIGIBILITY])
             if g in eligibility.unknown or (g in constraints.SEX_OF_GROUP and not query.sex)
         ]
+        if rank and rank.age_targeted(r.row) and "age" not in r.breaks:
+            reasons.append(f"{constraints.age_label(r.row[MIN_AGE], r.row[MAX_AGE])} — your age")
         if r.capacity_available == 0:
             reasons.append("full — join the waiting list")
         elif r.capacity_available:

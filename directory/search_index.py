@@ -9,7 +9,7 @@ its own transaction, so search never sees a half-made change; `rebuild()` (the
 
 from collections import defaultdict
 
-from directory import constraints, fulltext
+from directory import constraints, fulltext, need_inference, word_stats
 from directory import text as lexicon
 from directory.models import (
     Schedule,
@@ -30,8 +30,12 @@ def refresh(service_ids) -> None:
     """Make the index entries of these listings again from what is stored now (listings
     that no longer exist or are not published drop out of search)."""
     ids = list(dict.fromkeys(service_ids))
+    # One net change for every batch: the transaction takes each statistics row once, in
+    # order (word_stats.Changes).
+    changes = word_stats.Changes()
     for start in range(0, len(ids), BATCH):
-        _refresh(ids[start : start + BATCH])
+        _refresh(ids[start : start + BATCH], changes)
+    changes.apply()
 
 
 def rebuild(progress=None) -> int:
@@ -40,22 +44,26 @@ def rebuild(progress=None) -> int:
     generation += 1
     SearchEntry.objects.all().delete()
     SearchDocument.objects.all().delete()
+    word_stats.reset()
     fulltext.clear()
     ids = list(Service.objects.order_by("id").values_list("id", flat=True))
+    changes = word_stats.Changes()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        _refresh(chunk)
+        _refresh(chunk, changes)
         if progress:
             progress(len(chunk))
+    changes.apply()
     return len(ids)
 
 
-def _refresh(ids) -> None:
+def _refresh(ids, changes: word_stats.Changes) -> None:
     global generation
     generation += 1
-    fulltext.forget(
-        list(SearchDocument.objects.filter(service_id__in=ids).values_list("key", flat=True))
-    )
+    # The old documents' words leave the word statistics (read before they are deleted).
+    old = list(SearchDocument.objects.filter(service_id__in=ids).values_list("key", "tokens"))
+    fulltext.forget([key for key, _ in old])
+    changes.remove(tokens for _, tokens in old)
     SearchEntry.objects.filter(service_id__in=ids).delete()
     SearchDocument.objects.filter(service_id__in=ids).delete()
 
@@ -82,6 +90,7 @@ def _refresh(ids) -> None:
     # Every term's name and description count as words, mapped to a need or not (ADR 0011
     # §7); the needs' labels too.
     terms = defaultdict(list)
+    unmapped = defaultdict(list)
     for service_id, code, label, name, description in Service.terms.through.objects.filter(
         service_id__in=ids
     ).values_list(
@@ -93,6 +102,8 @@ def _refresh(ids) -> None:
     ):
         if code is not None:
             needs[service_id][code] = label
+        else:
+            unmapped[service_id] += [name, description]
         terms[service_id] += [name, description]
     places = defaultdict(list)
     for row in (
@@ -122,6 +133,17 @@ def _refresh(ids) -> None:
         s["id"]: constraints.eligibility_groups(s["eligibility_description"])
         for s in services
     }
+    # Needs the listing's own words name or mean, where no mapped term says so: only
+    # published listings are searched, so only theirs are worked out.
+    texts = {
+        s["id"]: need_inference.listing_text(s, unmapped[s["id"]])
+        for s in services
+        if s["status"] == Service.Status.ACTIVE and s["published"]
+    }
+    vectors = need_inference.embed(texts)
+    inferred = need_inference.infer(
+        texts, {key: list(codes) for key, codes in needs.items()}, vectors
+    )
     documents = []
     for s in services:
         fields = _fields(s, needs[s["id"]], terms[s["id"]], groups[s["id"]])
@@ -131,9 +153,11 @@ def _refresh(ids) -> None:
                 body=_body(fields, places[s["id"]]),
                 cells=_cells(places[s["id"]]),
                 tokens={name: lexicon.field_counts(text) for name, text in fields.items() if text},
+                vector=need_inference.pack(vectors.get(s["id"])),
             )
         )
     SearchDocument.objects.bulk_create(documents)
+    changes.add(d.tokens for d in documents)
     fulltext.write([(d.key, d.body, d.cells) for d in documents])
 
     keys = {d.service_id: d.key for d in documents}
@@ -145,7 +169,7 @@ def _refresh(ids) -> None:
             "key": keys[s["id"]],
             "service_id": s["id"],
             "area_id": s["area_id"],
-            "needs": _needs(needs[s["id"]]),
+            "needs": _needs(needs[s["id"]], inferred.get(s["id"], {})),
             "slots": constraints.encode_slots(schedules[s["id"]]),
             "eligibility": constraints.encode_eligibility(groups[s["id"]]),
             "is_free": s["is_free"],
@@ -226,5 +250,11 @@ def _cells(places: list[dict]) -> str:
     return " ".join(dict.fromkeys(tokens))
 
 
-def _needs(needs: dict) -> str:
-    return f" {' '.join(sorted(needs))} " if needs else ""
+def _needs(needs: dict, inferred: dict) -> str:
+    """Tagged need codes, then inferred ones marked `~`, space separated and padded: a
+    search for a need matches " code " or " ~code "."""
+    codes = [*sorted(needs), *(f"{INFERRED}{code}" for code in sorted(inferred))]
+    return f" {' '.join(codes)} " if codes else ""
+
+
+INFERRED = "~"

@@ -1,11 +1,12 @@
-"""Background work for the directory: a mapped term's listings, indexed again."""
+"""Background work for the directory: listings indexed again after a change that their
+search entries depend on (a term mapped to a need, a synonym that names a need)."""
 
 from django.db import transaction
 from django_tasks import task
 
 from core import queues
-from directory import search_index
-from directory.models import Service
+from directory import fulltext, search_index
+from directory.models import SearchDocument, Service
 
 
 @task(queue_name=queues.BULK)
@@ -16,6 +17,35 @@ def refresh_term_listings(term_id: str) -> int:
         Service.terms.through.objects.filter(taxonomyterm_id=term_id)
         .order_by("service_id")
         .values_list("service_id", flat=True)
+    )
+    for start in range(0, len(ids), search_index.BATCH):
+        with transaction.atomic():
+            search_index.refresh(ids[start : start + search_index.BATCH])
+    return len(ids)
+
+
+@task(queue_name=queues.BULK)
+def refresh_phrase_listings(phrases: list[str]) -> int:
+    """After a synonym that names needs is saved or deleted: the listings whose words
+    hold all of a phrase's stems, whose inferred needs (`directory.need_inference`) may
+    change. The text index finds them; each batch in its own transaction."""
+    keys: set[int] = set()
+    for phrase in phrases:
+        stems = fulltext.words(phrase)
+        if not stems:
+            continue
+        having = fulltext.matching_keys(stems[:1])
+        for stem in stems[1:]:
+            having &= fulltext.matching_keys([stem])
+        keys |= having
+    ids = (
+        sorted(
+            SearchDocument.objects.filter(key__in=fulltext.one_of(keys)).values_list(
+                "service_id", flat=True
+            )
+        )
+        if keys
+        else []
     )
     for start in range(0, len(ids), search_index.BATCH):
         with transaction.atomic():

@@ -1,15 +1,17 @@
 """One tokenizer for the index and the query (ADR 0011 §1), and BM25F as pure functions (§3).
 
 Text is normalised (NFKC, casefolded, split on anything that is not a letter or a digit),
-stemmed with the Snowball English stemmer and stripped of stop words. The same function
-makes a listing's field counts and a person's query stems, so they always meet: the
-databases' own text search (FTS5 `unicode61` without porter, PostgreSQL `'simple'`) is
-given these stems and does no stemming of its own.
+stripped of stop words and stemmed with the Snowball English stemmer. A word is dropped
+only when it IS a stop word: never because its stem is a stop word's stem ("quit" is not
+"quite", "letting" is not "let's", "lateness" is not "lately"). The same function makes a
+listing's field counts and a person's query stems, so they always meet: the databases' own
+text search (FTS5 `unicode61` without porter or diacritic folding, PostgreSQL `'simple'`;
+`directory.fulltext`) is given these stems and does no stemming or stop-listing of its own.
 
 API, for the index and the engine:
 
 - `normalise(text) -> str`: words separated by single spaces; idempotent.
-- `tokens(text) -> list[str]`: stems in order, stop words dropped.
+- `tokens(text) -> list[str]`: stems in order, stop words dropped (before stemming).
 - `field_counts(text) -> dict[str, int]`: stem → term frequency, for one field of a listing.
 - `expand_query(text, synonyms) -> Expansion(stems, needs, phrases)`: a person's words,
   with the synonyms table applied *before* stop words go ("lost my" → bereavement). It
@@ -81,15 +83,18 @@ to from up down in out on off over under again further then once here there when
 how all any both each few more most other some such no nor not only own same so than too
 very
 """)
+# A stop word is a word, matched exactly once normalised, not a stem: a word whose stem
+# happens to be a stop word's stem is a different word and stays ("quit" and "quite" are
+# both "quit"; "let", "letting" and "let's" are all "let"; "recent" and "recently" are both
+# "recent"). So the forms of a query word that say nothing are listed one by one
+# ("want wants wanted wanting"), and "likely", "others" or "mostly" are content words.
 QUERY_STOP_WORDS = _word_list("""
-want wants wanted wanting looking look find finding help helps helped helping local
-something near nearby please can get would like need needs anything someone somewhere
-around also just really since ago recently lately anymore maybe quite lot lots much many
+want wants wanted wanting looking look looks looked find finds finding help helps helped
+helping local locally something near nearby please can get gets getting would like need
+needs needed needing anything someone somewhere around also just really since ago
+recently lately anymore maybe quite lot lots much many
 """)
 STOP_WORDS = frozenset(SNOWBALL_STOP_WORDS) | frozenset(QUERY_STOP_WORDS)
-# A word is also dropped when its stem is a stop word's stem ("wanted" → "want").
-_STOP_STEMS = frozenset(_stemmer().stemWords(sorted(STOP_WORDS)))
-_DROP = STOP_WORDS | _STOP_STEMS
 
 
 def normalise(text: str) -> str:
@@ -134,21 +139,18 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-def _is_content(word: str, stemmed: str) -> bool:
+def _is_content(word: str) -> bool:
+    """Whether a normalised word is kept: it is not a stop word (the word itself, whatever
+    its stem) and not a lone letter."""
     # Single letters (the "t" of "can t") carry nothing; single digits may ("5 a side").
     if len(word) < 2 and not word.isdigit():
         return False
-    return word not in _DROP and stemmed not in _DROP
+    return word not in STOP_WORDS
 
 
 def tokens(text: str) -> list[str]:
     """Stems of the words of `text`, in order, stop words dropped."""
-    out = []
-    for w in words(text):
-        s = stem(w)
-        if _is_content(w, s):
-            out.append(s)
-    return out
+    return [stem(w) for w in words(text) if _is_content(w)]
 
 
 def field_counts(text: str) -> dict[str, int]:
@@ -191,7 +193,7 @@ def expand_query(
     typed_stems = [stem(w) for w in typed]
     stems: dict[str, float] = {}
     for w, s in zip(typed, typed_stems, strict=True):
-        if _is_content(w, s):
+        if _is_content(w):
             stems[s] = weight
     needs: set[str] = set()
     phrases: list[str] = []

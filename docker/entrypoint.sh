@@ -33,6 +33,9 @@ fi
 
 if [ "${LINKWORK_MIGRATE:-1}" != 0 ]; then
   "$PYTHON" manage.py migrate --no-input
+  # After an upgrade that changes what the search index stores: listings are indexed again
+  # a batch at a time while search keeps working (directory.word_stats.INDEX_VERSION).
+  "$PYTHON" manage.py rebuild_search_index --if-outdated
 fi
 
 # Static files are collected when the image is built; on a machine without an image,

@@ -49,6 +49,7 @@ LARGE_TABLES = {
     "directory.Location",
     "directory.SearchDocument",
     "directory.SearchEntry",
+    "directory.WordStat",
     "directory.Service",
     "directory.ServiceAtLocation",
     "fhir.Submission",

@@ -7,12 +7,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from casework import actions
+from casework.models import Goal
 from core.errors import ActionError
 from core.pagination import page_number
 from core.permissions import Permission
-from directory.forms import GROUPS_FROM_NEEDS, FindForPersonForm
+from directory.constraints import GROUP_OF_NEED
+from directory.forms import WHAT_MATTERS_MAX, FindForPersonForm
 from directory.models import Service
 from directory.search import search
+from directory.views.find import searched_near
 from referrals.loaders import get_referral_for
 
 PAGE_SIZE = 20
@@ -32,25 +35,26 @@ def find_for_person(request, pk):
         # Groups their referral names (a carer, a new parent). Not their recorded sex: it is
         # kept for equality monitoring, not to decide what they may join; the link worker
         # sets it with them when a single-sex group is in question.
-        data.setlist("groups", [GROUPS_FROM_NEEDS[c] for c in needs if c in GROUPS_FROM_NEEDS])
+        data.setlist("groups", [GROUP_OF_NEED[c] for c in needs if c in GROUP_OF_NEED])
         availability = getattr(referral, "availability", None)
         if availability:
             data.setlist("days", availability.day_list)
             data["time"] = availability.time_of_day
         data["age"] = str(referral.person.age)
+        data["what_matters"] = what_matters_to(referral)
     form = FindForPersonForm(data)
-    result = page = None
+    result = page = near = None
     if form.is_valid():
         number = page_number(request)
-        result = search(
-            form.to_query(
-                area_id=referral.area_id,
-                limit=PAGE_SIZE,
-                offset=(number - 1) * PAGE_SIZE,
-                include_near=True,
-            )
+        query = form.to_query(
+            area_id=referral.area_id,
+            limit=PAGE_SIZE,
+            offset=(number - 1) * PAGE_SIZE,
+            include_near=True,
         )
+        result = search(query)
         page = Paginator(range(result.total), PAGE_SIZE).get_page(number)
+        near = searched_near(query, result, form.cleaned_data.get("place"))
     shortlisted = set(referral.suggestions.values_list("service_id", flat=True))
     return render(
         request,
@@ -61,8 +65,18 @@ def find_for_person(request, pk):
             "result": result,
             "page": page,
             "shortlisted": shortlisted,
+            "searched_near": near,
         },
     )
+
+
+def what_matters_to(referral) -> str:
+    """What matters to the person (the newest version) and their active goals, in their
+    words: the link worker's search starts from them (ADR 0011 §3)."""
+    newest = referral.what_matters.order_by("-created_at").values_list("text", flat=True).first()
+    goals = referral.goals.filter(status=Goal.Status.ACTIVE).values_list("description", flat=True)
+    text = "\n".join(t.strip() for t in [newest or "", *goals] if t and t.strip())
+    return text[:WHAT_MATTERS_MAX]
 
 
 @require_POST

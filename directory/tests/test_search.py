@@ -268,9 +268,9 @@ def test_the_migration_builds_the_text_index_the_engine_queries():
 
     from directory import fulltext
 
-    migration = importlib.import_module("directory.migrations.0006_search_index")
-    assert f"USING GIN ({fulltext.PG_VECTOR})" in migration.NEW_TEXT_INDEX["postgresql"]
-    assert fulltext.CREATE_SQL["sqlite"] == migration.NEW_TEXT_INDEX["sqlite"]
+    migration = importlib.import_module("directory.migrations.0012_fulltext_own_stems")
+    assert migration.create_gin("new") == fulltext.CREATE_SQL["postgresql"]
+    assert migration.FTS["new"] == fulltext.CREATE_SQL["sqlite"]
 
 
 def test_cell_words_never_match_what_people_type(area):

@@ -4,21 +4,21 @@ does not change the matches' scores or order."""
 
 import pytest
 
-from directory import search as engine
+from directory import word_stats
+from directory.models import WordStat
 from directory.search import Query, search
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_word_the_cached_statistics_do_not_know_still_finds_its_listing(area):
+def test_a_word_the_statistics_do_not_know_still_finds_its_listing(area):
     factories.activity(area=area, name="Towcester Choir", description="We sing together.")
-    search(Query(text="choir", latitude=52.13, longitude=-0.99))  # statistics read here
-    # Another process adds a listing: this one's statistics do not know its word for a while.
-    seen = engine._stats
+    # A listing whose words the statistics missed (written by code that kept none, while
+    # migration 0013 was deployed): the text index still finds it by its words.
     factories.activity(area=area, name="Zumba Gold", description="Gentle dance workouts.")
-    engine._stats, engine._seen_generation = seen, engine.search_index.generation
-    assert "zumba" not in engine._stats.df
+    WordStat.objects.filter(stem="zumba").delete()
+    assert word_stats.for_stems(["zumba"]).df.get("zumba", 0) == 0
     result = search(Query(text="zumba", latitude=52.13, longitude=-0.99))
     assert [m.name for m in result.matches] == ["Zumba Gold"]
 
