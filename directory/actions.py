@@ -17,7 +17,7 @@ from core import audit
 from core.errors import ActionError, ConcurrentChange
 from core.ids import uuid7
 from core.permissions import Permission, Role, require_permission
-from directory import listing_fields, search_index
+from directory import listing_fields, search_index, word_stats
 from directory.listing_fields import NEEDS_TAXONOMY
 from directory.models import (
     CostOption,
@@ -76,12 +76,14 @@ def save_services(*, by, area, records: list[ServiceRecord], progress=None) -> d
     }
     known_terms = set(TaxonomyTerm.objects.values_list("id", flat=True))
     created = updated = 0
+    changes = word_stats.Changes()
     for start in range(0, len(records), BATCH):
         chunk = records[start : start + BATCH]
-        c, u = _save_chunk(area, chunk, needs_terms, known_terms)
+        c, u = _save_chunk(area, chunk, needs_terms, known_terms, changes)
         created, updated = created + c, updated + u
         if progress:
             progress(len(chunk))
+    changes.apply()
     audit.record_change(
         by=by,
         verb="save_services",
@@ -308,7 +310,7 @@ def _free_names(name: str) -> list[str]:
     return [name[: 100 - len(suffix)] + suffix for suffix in suffixes]
 
 
-def _save_chunk(area, chunk, needs_terms, known_terms):
+def _save_chunk(area, chunk, needs_terms, known_terms, changes):
     now = timezone.now()
     ids = [r.id for r in chunk]
     existing = set(Service.objects.filter(id__in=ids).values_list("id", flat=True))
@@ -402,7 +404,7 @@ def _save_chunk(area, chunk, needs_terms, known_terms):
         term_ids |= set(r.term_ids) | {t.id for t in r.terms}
         links += [Service.terms.through(service_id=r.id, taxonomyterm_id=t) for t in term_ids]
     Service.terms.through.objects.bulk_create(links)
-    search_index.refresh(ids)
+    search_index.refresh(ids, changes)
     return len(chunk) - len(existing), len(existing)
 
 
@@ -733,10 +735,12 @@ def review_freshness(*, by, today=None) -> dict:
     )
     stale_ids = list(stale.values_list("id", flat=True))
     hidden = 0
+    changes = word_stats.Changes()
     for start in range(0, len(stale_ids), BATCH):
         chunk = stale_ids[start : start + BATCH]
         hidden += Service.objects.filter(id__in=chunk).update(published=False)
-        search_index.refresh(chunk)
+        search_index.refresh(chunk, changes)
+    changes.apply()
     due = Service.objects.filter(
         published=True, last_verified_on__lt=today - timedelta(days=REMIND_AFTER_DAYS)
     )

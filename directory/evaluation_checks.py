@@ -15,7 +15,9 @@ free only: every cost free; step-free: a step-free place among those in reach (p
 fits); age: inside the listing's range; sex: a listing only for men or only for women,
 when the person's sex is given; who it is for: a listing only for carers, parents of young
 children, veterans or people with dementia (and their carers), when the groups the person
-is in are known (the link worker's search) and none of them is among those.
+is in are known (the link worker's search) and none of them is among those. Its group
+words are its own, plainer than the engine's (`constraints.ELIGIBILITY_PHRASES`, with
+hedges and "open to all"), on purpose: an independent oracle, not a second engine.
 """
 
 import math

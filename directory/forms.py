@@ -133,9 +133,6 @@ GROUP_CHOICES = [
 ]
 
 
-WHAT_MATTERS_MAX = 2000
-
-
 class FindForPersonForm(FindActivityForm):
     """The link worker's search for a person: where the link worker has said who they are,
     activities only for men or women, or only for carers, parents and so on, are kept to
@@ -157,14 +154,9 @@ class FindForPersonForm(FindActivityForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    what_matters = forms.CharField(
-        label="What matters to them",
-        help_text="In their words, with their goals. Activities about these come higher, and "
-        "one that meets no reason for referral can still come in",
-        widget=forms.Textarea,
-        max_length=WHAT_MATTERS_MAX,
-        required=False,
-    )
+    # A yes/no, not the text: the form is a GET, and what matters to a person in their own
+    # words must not travel in addresses (logs, history). The view reads it from the record.
+    use_what_matters = forms.BooleanField(label="Use what matters to them", required=False)
 
     def clean_groups(self):
         groups = self.cleaned_data.get("groups") or []
@@ -177,12 +169,7 @@ class FindForPersonForm(FindActivityForm):
         ticked = data.get("groups") or []
         # Nothing ticked: not known. "None of these": known to be in none.
         groups = None if not ticked else {g for g in ticked if g != NONE_OF_THESE}
-        return super().to_query(
-            sex=data.get("sex") or None,
-            groups=groups,
-            context_text=data.get("what_matters") or "",
-            **extra,
-        )
+        return super().to_query(sex=data.get("sex") or None, groups=groups, **extra)
 
 
 SESSION_ROWS = 4

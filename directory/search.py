@@ -278,7 +278,8 @@ def _tokens(keys: set[int]) -> list[tuple[int, dict]]:
 class _Relevance:
     """Graded text relevance (ADR 0011 §3): BM25F over the listing's fields, for the
     candidates the text index found. The person's own words (and what their synonyms add)
-    score `typed`; what matters to them and their goals add weakly to `total`."""
+    score `typed`; what matters to them and their goals add weakly to `total`, and (no
+    words typed) may let in a listing meeting no need (`context_coverage`, CONTEXT_GATE)."""
 
     def __init__(self, typed: lexicon.Expansion, context: lexicon.Expansion, text: str):
         self.typed = dict(typed.stems)
@@ -304,7 +305,8 @@ class _Relevance:
         }
         keys = set(hits)
         if self.context:
-            # What matters to the person never lets a listing in, but ranks those in.
+            # What matters to the person ranks the candidates that have its words (and, with
+            # no words typed, `_candidates` let some in by them: see CONTEXT_GATE).
             cells = None
             if query.latitude is not None:
                 radius = query.radius_km * (NEAR_RADIUS_FACTOR if near else 1)
@@ -394,6 +396,7 @@ class _Meaning:
                 self.query = None
         self.active = self.query is not None and bool(np.any(self.query))
         self.x: dict[int, float] = {}
+        self.missing = 0.0
 
     def read(self, keys: list[int]) -> None:
         if not self.active or not keys:
@@ -407,9 +410,12 @@ class _Meaning:
         spread = SEMANTIC_CEILING - SEMANTIC_FLOOR
         x = np.clip((cosines - SEMANTIC_FLOOR) / spread, 0.0, 1.0)
         self.x = dict(zip(found, x.tolist(), strict=True))
+        # A listing indexed while the model was off has no vector: the middle of the
+        # others, so that it is neither favoured nor buried by what it could not be given.
+        self.missing = float(np.median(x))
 
     def closeness(self, key: int) -> float:
-        return self.x.get(key, 0.0)
+        return self.x.get(key, self.missing)
 
 
 # Stored vectors by search document key. A committed document's key is never reused for
@@ -418,7 +424,7 @@ class _Meaning:
 # Only a key this process wrote and then rolled back can come again (SQLite hands it out
 # anew), so the cache is emptied after this process changes the index (`_sync_caches`),
 # and when it grows past VECTOR_CACHE_LIMIT.
-VECTOR_CACHE_LIMIT = 250_000
+VECTOR_CACHE_LIMIT = 150_000  # ~375 bytes each: ~56 MB per process at most
 _vector_cache: dict[int, bytes | None] = {}
 
 
@@ -627,7 +633,9 @@ class _Ranker:
         """The relevance gate (ADR §3): with words given, a listing must meet a need
         asked for or be about the words well enough."""
         if not self.relevance.typed:
-            if CONTEXT_GATE is None or not self.relevance.context:
+            # With no needs asked either, nothing was let in by what matters alone: it
+            # only ranks what is nearby.
+            if CONTEXT_GATE is None or not self.relevance.context or not self.wanted:
                 return True
             return (
                 bool(self.met(row[NEEDS]) or self.met_inferred(row[NEEDS]))
@@ -660,6 +668,8 @@ class _Ranker:
         low, high = row[MIN_AGE], row[MAX_AGE]
         if self.query.age is None or (low is None and high is None):
             return False
+        if not constraints.age_fits(self.query.age, low, high):
+            return False  # a near miss for its age is not made for them
         return (high is not None and high - (low or 0) <= AGE_TARGET_SPAN) or (
             low is not None and low >= AGE_TARGET_OLDER
         )

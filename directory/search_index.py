@@ -26,16 +26,21 @@ BATCH = 500
 generation = 0
 
 
-def refresh(service_ids) -> None:
+def refresh(service_ids, changes: "word_stats.Changes | None" = None) -> None:
     """Make the index entries of these listings again from what is stored now (listings
-    that no longer exist or are not published drop out of search)."""
+    that no longer exist or are not published drop out of search). A caller that
+    refreshes several times in one transaction (an import) passes one `changes` and
+    applies it at the end: the word statistics' rows are then locked once, in order, for
+    the last moments of the transaction, not from its first batch to its commit."""
     ids = list(dict.fromkeys(service_ids))
     # One net change for every batch: the transaction takes each statistics row once, in
     # order (word_stats.Changes).
-    changes = word_stats.Changes()
+    own = changes is None
+    changes = changes if changes is not None else word_stats.Changes()
     for start in range(0, len(ids), BATCH):
         _refresh(ids[start : start + BATCH], changes)
-    changes.apply()
+    if own:
+        changes.apply()
 
 
 def rebuild(progress=None) -> int:
@@ -60,6 +65,9 @@ def rebuild(progress=None) -> int:
 def _refresh(ids, changes: word_stats.Changes) -> None:
     global generation
     generation += 1
+    # Two refreshes of one listing at once (an edit during a background refresh) would
+    # both count its old document out: the second waits here for the first to commit.
+    list(Service.objects.select_for_update().filter(id__in=ids).order_by("id").values("id"))
     # The old documents' words leave the word statistics (read before they are deleted).
     old = list(SearchDocument.objects.filter(service_id__in=ids).values_list("key", "tokens"))
     fulltext.forget([key for key, _ in old])

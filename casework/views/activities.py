@@ -12,7 +12,7 @@ from core.errors import ActionError
 from core.pagination import page_number
 from core.permissions import Permission
 from directory.constraints import GROUP_OF_NEED
-from directory.forms import WHAT_MATTERS_MAX, FindForPersonForm
+from directory.forms import FindForPersonForm
 from directory.models import Service
 from directory.search import search
 from directory.views.find import searched_near
@@ -41,9 +41,10 @@ def find_for_person(request, pk):
             data.setlist("days", availability.day_list)
             data["time"] = availability.time_of_day
         data["age"] = str(referral.person.age)
-        data["what_matters"] = what_matters_to(referral)
+        data["use_what_matters"] = "on"
     form = FindForPersonForm(data)
     result = page = near = None
+    what_matters = what_matters_to(referral)
     if form.is_valid():
         number = page_number(request)
         query = form.to_query(
@@ -51,6 +52,7 @@ def find_for_person(request, pk):
             limit=PAGE_SIZE,
             offset=(number - 1) * PAGE_SIZE,
             include_near=True,
+            context_text=what_matters if form.cleaned_data["use_what_matters"] else "",
         )
         result = search(query)
         page = Paginator(range(result.total), PAGE_SIZE).get_page(number)
@@ -66,6 +68,7 @@ def find_for_person(request, pk):
             "page": page,
             "shortlisted": shortlisted,
             "searched_near": near,
+            "what_matters": what_matters,
         },
     )
 
@@ -76,7 +79,7 @@ def what_matters_to(referral) -> str:
     newest = referral.what_matters.order_by("-created_at").values_list("text", flat=True).first()
     goals = referral.goals.filter(status=Goal.Status.ACTIVE).values_list("description", flat=True)
     text = "\n".join(t.strip() for t in [newest or "", *goals] if t and t.strip())
-    return text[:WHAT_MATTERS_MAX]
+    return text
 
 
 @require_POST

@@ -238,3 +238,72 @@ def test_listing_text_leaves_out_the_organisation_and_blank_parts():
         {"name": "Tuesday Club", "description": "", "alternate_name": None}, ["", "Grief"]
     )
     assert text == "Tuesday Club. Grief"
+
+
+def test_what_matters_with_no_need_asked_ranks_what_is_nearby(area, semantic_off):
+    # No words typed, no need asked, and nothing nearby about what matters to them: the
+    # nearby activities are still shown (what matters only ranks them).
+    factories.activity(area=area, name="Cafe", needs=("loneliness",), description="Tea.")
+    factories.activity(area=area, name="Darts", needs=(), description="Darts league.")
+
+    result = search(Query(context_text="I would love to go fishing again", **HERE))
+
+    assert sorted(names(result)) == ["Cafe", "Darts"]
+
+
+def test_a_near_miss_for_another_age_is_not_made_for_them(area, semantic_off):
+    factories.activity(
+        area=area,
+        name="For 18-25s",
+        needs=("loneliness",),
+        description="Chat.",
+        min_age=18,
+        max_age=25,
+    )
+    factories.activity(
+        area=area, name="Over 60s", needs=("loneliness",), description="Chat.", min_age=60
+    )
+
+    result = search(Query(needs=["loneliness"], age=70, include_near=True, **HERE))
+
+    assert names(result) == ["Over 60s"]
+    assert [m.name for m in result.near_misses] == ["For 18-25s"]
+    assert result.near_misses[0].score < result.matches[0].score
+    assert not any("your age" in r for r in result.near_misses[0].reasons)
+
+
+def test_a_synonym_of_stop_words_only_indexes_every_listing_again(
+    area, directory_editor, run_tasks, semantic_off, django_capture_on_commit_callbacks
+):
+    factories.activity(
+        area=area, name="Tuesday Club", needs=(), description="If you are by yourself."
+    )
+    assert needs_of("Tuesday Club") == ""
+    loneliness = Need.objects.get(code="loneliness")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.save_synonym(
+            by=directory_editor, phrase="by yourself", expands_to="", needs=[loneliness]
+        )
+    run_tasks()
+
+    assert needs_of("Tuesday Club") == " ~loneliness "
+
+
+def test_a_listing_indexed_without_a_vector_is_neither_favoured_nor_buried(
+    area, monkeypatch, semantic_on
+):
+    for name in ("A", "B", "C"):
+        factories.activity(
+            area=area,
+            name=f"Club {name}",
+            needs=("loneliness",),
+            description=MOURN if name == "A" else "Knitting.",
+        )
+    SearchDocument.objects.filter(service__name="Club C").update(vector=None)
+    search_index.generation += 1  # as after a change: the engine's caches are read again
+
+    result = search(Query(needs=["loneliness"], context_text="grieving my wife", **HERE))
+
+    scores = {m.name: m.score for m in result.matches}
+    assert scores["Club A"] >= scores["Club C"] >= scores["Club B"]

@@ -1,7 +1,9 @@
 """The link worker's search starts from what matters to the person and their goals (issue
-16): pre-filled in a field they can change, it ranks and may let in an activity that meets
-no reason for referral; the page says where it searched around."""
+16): used unless the link worker unticks it, it ranks and may let in an activity that meets
+no reason for referral; its text never travels in the page's address. The page says where
+it searched around."""
 
+import re
 from html import unescape
 
 import pytest
@@ -9,7 +11,6 @@ from django.urls import reverse
 
 from casework import actions
 from casework.models import Goal
-from directory.forms import WHAT_MATTERS_MAX
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -52,38 +53,39 @@ def test_what_matters_and_active_goals_are_prefilled_and_used(
     )
     client.force_login(link_worker)
 
-    body = page(client.get(url(active_referral)))
+    response = client.get(url(active_referral))
+    body = page(response)
 
-    assert "Learning to cook a meal.\nCook for my son</textarea>" in body
+    assert "“Learning to cook a meal. Cook for my son”" in " ".join(body.split())
     assert "Company." not in body and "Run 5k" not in body  # an old version, a stopped goal
+    assert re.search(r'name="use_what_matters" type="checkbox" value="on" checked', body)
     assert "Befriending calls" in body  # meets a reason for referral
     assert "Cook and Eat" in body  # meets none, but is what matters to them
     assert "Darts league" not in body
 
 
-def test_the_link_worker_can_change_what_matters_for_this_search(
+def test_unticked_what_matters_is_not_used_and_never_in_the_address(
     client, link_worker, active_referral, listings
 ):
+    actions.record_what_matters(
+        by=link_worker, referral=active_referral, text="Learning to cook.", replaces=None
+    )
     client.force_login(link_worker)
-    params = {"postcode": "NN12 6AB", "needs": ["loneliness"], "what_matters": "darts"}
+    params = {"postcode": "NN12 6AB", "needs": ["loneliness"]}
 
     body = page(client.get(url(active_referral), params))
 
-    assert "Darts league" in body and "Cook and Eat" not in body
+    assert "Befriending calls" in body and "Cook and Eat" not in body
     assert "Showing activities near NN12 6AB (within 10 km)" in body
+    # Pagination and the form's own links carry no words of what matters.
+    assert "cook" not in " ".join(re.findall(r'href="([^"]*)"', body)).lower()
 
 
-def test_nothing_recorded_leaves_the_field_empty(client, link_worker, active_referral, listings):
+def test_nothing_recorded_says_so(client, link_worker, active_referral, listings):
     client.force_login(link_worker)
     body = page(client.get(url(active_referral)))
     assert "Befriending calls" in body and "Cook and Eat" not in body
-
-
-def test_too_long_what_matters_is_a_clear_error(client, link_worker, active_referral, listings):
-    client.force_login(link_worker)
-    params = {"postcode": "NN12 6AB", "what_matters": "x" * (WHAT_MATTERS_MAX + 1)}
-    body = page(client.get(url(active_referral), params))
-    assert f"at most {WHAT_MATTERS_MAX} characters" in body
+    assert "Nothing is recorded yet: add it on their page" in body
 
 
 def test_another_areas_link_worker_does_not_see_what_matters(
