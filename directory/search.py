@@ -74,6 +74,8 @@ WEIGHT_CONTEXT_TEXT = 0.05
 # words), so one common word among rarer ones no longer returns the directory, while a
 # passing mention of the one word asked for is still found (and ranked low).
 TEXT_GATE = 0.3
+# A need the typed words mean, by the closest need prototype (None: off).
+QUERY_NEED_THRESHOLD = 0.3
 # The gate for a listing that what matters to the person let in (no words typed, no need
 # met): that share of the idf weight of their what-matters and goal words. None: off.
 CONTEXT_GATE = 0.4
@@ -149,13 +151,15 @@ def search(query: Query) -> Result:
     typed = lexicon.expand_query(text, known)
     context = lexicon.expand_query(query.context_text, known, weight=CONTEXT_WEIGHT)
     words = list(typed.stems)
-    wanted = sorted(set(query.needs) | typed.needs)
+    meant = _needs_meant(text, set(query.needs) | typed.needs)
+    wanted = sorted(set(query.needs) | typed.needs | meant)
     # With no words typed (the link worker's search), what matters to the person may let
     # in what meets no need: a cookery class for the widower who wants to learn to cook.
     context_words = list(context.stems) if not words and CONTEXT_GATE is not None else []
     relevance = _Relevance(typed, context, text)
     meaning = _Meaning(text, query.context_text)
     rank = _Ranker(query, wanted, typed.stems, relevance, place, meaning)
+    rank.need_weight.update(dict.fromkeys(meant, NEED_FROM_MEANING))
     near = []
     if query.include_near and query.latitude is not None:
         # One read of the widened field: what breaks nothing is a match (the same rows the
@@ -191,6 +195,22 @@ def search(query: Query) -> Result:
         near_misses=described[len(page) :],
         place=place,
     )
+
+
+def _needs_meant(text: str, named: set[str]) -> set[str]:
+    """The need a person's typed words mean, where no synonym names one ("somewhere to talk
+    about losing my husband" → bereavement): the closest need prototype, if close enough
+    (ADR 0011 §4). Empty when semantic similarity is off."""
+    if QUERY_NEED_THRESHOLD is None or named:
+        return set()
+    words = " ".join(w for w in lexicon.words(text) if w not in lexicon.STOP_WORDS)
+    if not words:
+        return set()
+    try:
+        found = semantic.needs_for_text(words, QUERY_NEED_THRESHOLD)
+    except semantic.NotAvailable:
+        return set()
+    return {found[0][0]} if found else set()
 
 
 def _tie(row: tuple) -> tuple:
@@ -565,6 +585,8 @@ NEED_CHOSEN = 1.0
 NEED_FROM_WORDS = 0.8
 # ADR §3 β: a need the listing's own words name or mean, not a tag (`need_inference`).
 NEED_INFERRED = 0.7
+# ADR §3 α: a need the typed words mean (`_needs_meant`), no synonym naming it.
+NEED_FROM_MEANING = 0.5
 # x_D of a listing with no place (telephone, online): as if some 5 km away.
 PLACELESS_CLOSENESS = 0.3
 _NO_WORDS = (lexicon.Expansion({}, set(), []), "")

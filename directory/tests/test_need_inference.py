@@ -307,3 +307,28 @@ def test_a_listing_indexed_without_a_vector_is_neither_favoured_nor_buried(
 
     scores = {m.name: m.score for m in result.matches}
     assert scores["Club A"] >= scores["Club C"] >= scores["Club B"]
+
+
+def test_words_that_mean_a_need_no_synonym_names_find_it(area, semantic_on):
+    factories.activity(
+        area=area,
+        name="Tuesday Club",
+        needs=("bereavement",),
+        description="Tea and a chat with others who have lost someone close.",
+    )
+    factories.activity(
+        area=area, name="Housing advice", needs=("housing",), description="Losing your home?"
+    )
+
+    result = search(Query(text="somewhere to talk about losing my husband", **HERE))
+
+    # Without the need the words mean, the club has none of the words: it would be missing.
+    club = next(m for m in result.matches if m.name == "Tuesday Club")
+    assert "meets: bereavement" in club.reasons
+    assert result.expanded_needs == ["bereavement"]
+
+
+def test_words_mean_no_need_with_semantic_similarity_off(area, semantic_off):
+    factories.activity(area=area, name="Tuesday Club", needs=("bereavement",), description="Tea.")
+    result = search(Query(text="somewhere to talk about losing my husband", **HERE))
+    assert result.expanded_needs == []
