@@ -74,6 +74,9 @@ WEIGHT_CONTEXT_TEXT = 0.05
 # words), so one common word among rarer ones no longer returns the directory, while a
 # passing mention of the one word asked for is still found (and ranked low).
 TEXT_GATE = 0.3
+# What matters: a word more than this share of the listings have is left out (None: keep all).
+CONTEXT_COMMON_SHARE = 0.1
+CONTEXT_COMMON_MIN = 20
 # A need the typed words mean, by the closest need prototype (None: off).
 QUERY_NEED_THRESHOLD = 0.3
 # The gate for a listing that what matters to the person let in (no words typed, no need
@@ -149,7 +152,7 @@ def search(query: Query) -> Result:
     query, place, text = _place_in_words(query)
     known = synonyms()
     typed = lexicon.expand_query(text, known)
-    context = lexicon.expand_query(query.context_text, known, weight=CONTEXT_WEIGHT)
+    context = _informative(lexicon.expand_query(query.context_text, known, weight=CONTEXT_WEIGHT))
     words = list(typed.stems)
     meant = _needs_meant(text, set(query.needs) | typed.needs)
     wanted = sorted(set(query.needs) | typed.needs | meant)
@@ -195,6 +198,19 @@ def search(query: Query) -> Result:
         near_misses=described[len(page) :],
         place=place,
     )
+
+
+def _informative(context: lexicon.Expansion) -> lexicon.Expansion:
+    """What matters to the person, without its words that most listings have ("people",
+    "week", "like"): they say little about which activity suits, and would have every
+    listing nearby read and scored."""
+    if CONTEXT_COMMON_SHARE is None or not context.stems:
+        return context
+    stats = word_stats.for_stems(list(context.stems))
+    # In a small directory no word is common enough to say nothing.
+    limit = max(CONTEXT_COMMON_SHARE * stats.n, CONTEXT_COMMON_MIN)
+    kept = {s: w for s, w in context.stems.items() if stats.df.get(s, 0) <= limit}
+    return context._replace(stems=kept)
 
 
 def _needs_meant(text: str, named: set[str]) -> set[str]:
@@ -324,9 +340,9 @@ class _Relevance:
             r.row[0] for r in near if r.row[TEXT_HIT]
         }
         keys = set(hits)
-        if self.context:
-            # What matters to the person ranks the candidates that have its words (and, with
-            # no words typed, `_candidates` let some in by them: see CONTEXT_GATE).
+        if self.context and (self.typed or CONTEXT_GATE is None):
+            # What matters to the person ranks the candidates that have its words. (With no
+            # words typed, `_candidates` asked the index for them already: `hits`.)
             cells = None
             if query.latitude is not None:
                 radius = query.radius_km * (NEAR_RADIUS_FACTOR if near else 1)

@@ -332,3 +332,16 @@ def test_words_mean_no_need_with_semantic_similarity_off(area, semantic_off):
     factories.activity(area=area, name="Tuesday Club", needs=("bereavement",), description="Tea.")
     result = search(Query(text="somewhere to talk about losing my husband", **HERE))
     assert result.expanded_needs == []
+
+
+def test_words_of_what_matters_that_most_listings_have_are_left_out(area, semantic_off):
+    from directory import search as engine
+    from directory.text import expand_query
+
+    for i in range(24):
+        factories.activity(area=area, name=f"Group {i}", description="Friendly people.")
+    factories.activity(area=area, name="Cookery", description="Learn to cook.")
+
+    kept = engine._informative(expand_query("cook with people", [], weight=0.3))
+
+    assert set(kept.stems) == {"cook"}  # "people" is in 24 of 25 listings
